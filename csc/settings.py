@@ -1,0 +1,39 @@
+"""Settings, in one typed place. Every setting can be given in the environment as CSC_<NAME>."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CSC_", extra="ignore")
+
+    raw_batches_kept: int = Field(
+        2, ge=1, description="How many batches' rows raw keeps (each batch is a full six-year snapshot)."
+    )
+    demo_dir: Path = Field(Path(".csc-demo"), description="Where `csc demo` writes its batch and warehouse.")
+
+
+@lru_cache
+def settings() -> Settings:
+    return Settings()
+
+
+# Prefect defaults measured on 2-core machines (shared/stack-notes.md): the temporary server takes 18-22 s to
+# start on a new PREFECT_HOME (default timeout 20 s), and its analytics heartbeat logs "database is locked".
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "INFO",
+}
+
+
+def apply_prefect_defaults() -> None:
+    """Call before Prefect is imported; values already in the environment win."""
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)

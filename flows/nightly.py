@@ -1,0 +1,77 @@
+"""The nightly load as a Prefect flow. It only wires steps: the work lives in ``warehouse`` and ``transforms``.
+
+Tasks sit at the I/O boundaries and receive paths and ids, never a DuckDB connection (a connection cannot be
+hashed or persisted between tasks: shared/stack-notes.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from csc.settings import apply_prefect_defaults, settings
+
+apply_prefect_defaults()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from warehouse.batch import Batch, read_batch  # noqa: E402
+from warehouse.db import connect  # noqa: E402
+from warehouse.raw import BatchLoad, load_batch  # noqa: E402
+from warehouse.staging import StagingBuild, build_staging  # noqa: E402
+
+
+@dataclass
+class RunSummary:
+    batch_id: str
+    batch_folder: str
+    as_of: date
+    load: BatchLoad
+    staging: StagingBuild
+    notes: list[str] = field(default_factory=list)
+
+
+@task(cache_policy=NO_CACHE)
+def fingerprint_batch(batch_dir: Path, assume_complete: bool) -> Batch:
+    return read_batch(batch_dir, require_marker=not assume_complete)
+
+
+@task(cache_policy=NO_CACHE)
+def load_raw(batch: Batch, warehouse_dir: Path) -> BatchLoad:
+    logger = get_run_logger()
+    with connect(warehouse_dir) as con:
+        return load_batch(
+            con,
+            batch,
+            work_dir=warehouse_dir / "tmp",
+            keep_batches=settings().raw_batches_kept,
+            progress=logger.info,
+        )
+
+
+@task(cache_policy=NO_CACHE)
+def load_staging(warehouse_dir: Path, batch_id: str) -> StagingBuild:
+    logger = get_run_logger()
+    with connect(warehouse_dir) as con:
+        return build_staging(con, batch_id, progress=logger.info)
+
+
+@flow(name="csc-nightly-load")
+def nightly_load(
+    batch_dir: Path, warehouse_dir: Path, as_of: date | None = None, assume_complete: bool = False
+) -> RunSummary:
+    """Load one SSD batch into the warehouse: raw as received, then typed and cleaned staging."""
+    logger = get_run_logger()
+    batch_dir, warehouse_dir = Path(batch_dir), Path(warehouse_dir)
+    batch = fingerprint_batch(batch_dir, assume_complete)
+    run_as_of = as_of or batch.extract_date or date.today()
+    logger.info(f"batch {batch.batch_id} from {batch_dir} ({len(batch.files)} files), as of {run_as_of}")
+    loaded = load_raw(batch, warehouse_dir)
+    if loaded.already_loaded:
+        logger.info(f"batch {batch.batch_id} was loaded before: raw unchanged")
+    for problem in loaded.problems:
+        logger.warning(problem.message)
+    staged = load_staging(warehouse_dir, batch.batch_id)
+    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged)

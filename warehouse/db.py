@@ -1,0 +1,67 @@
+"""The pipeline's working DuckDB file, ``warehouse.duckdb``, owned by the pipeline alone.
+
+Only one process may open a DuckDB file read-write, and a reader in another process blocks that writer
+(shared/stack-notes.md), so analysts are given a separate published file, never this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+if TYPE_CHECKING:
+    from warehouse.contract import Table
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+
+
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse file."""
+
+
+def warehouse_path(warehouse_dir: Path) -> Path:
+    return Path(warehouse_dir) / WAREHOUSE_FILE
+
+
+@contextmanager
+def connect(warehouse_dir: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = warehouse_path(warehouse_dir)
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"{path}: no warehouse here yet (run `csc run` first)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise WarehouseBusy(
+                f"{path} is open in another process (another run, or a tool holding it open); "
+                "only one run may write the warehouse at a time. Analysts should use marts.duckdb."
+            ) from e
+        raise
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def quote(name: str) -> str:
+    """A DuckDB identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A DuckDB string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def comments_sql(t: Table, schema: str, extra: tuple[tuple[str, str, str], ...]) -> list[str]:
+    stmts = [f"COMMENT ON TABLE {schema}.{quote(t.name)} IS {literal(t.description)}"]
+    stmts += [
+        f"COMMENT ON COLUMN {schema}.{quote(t.name)}.{quote(c.name)} IS {literal(c.description)}" for c in t.columns
+    ]
+    stmts += [f"COMMENT ON COLUMN {schema}.{quote(t.name)}.{quote(name)} IS {literal(desc)}" for name, _, desc in extra]
+    return stmts

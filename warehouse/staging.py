@@ -1,0 +1,256 @@
+"""Schema ``staging``: the current batch's tables typed and cleaned, one per contract table.
+
+The SQL is built here from the contract declaration and run by ``build_staging``; building is kept apart from
+running so tests can read the SQL. Cleaning rules (shared/contract.md):
+- blank and the text ``NULL`` are missing;
+- dates are parsed whatever their format (ISO, UK day-first, SQL Server datetime); ``1900-01-01`` is "no date";
+- ``-1`` in a worker, team or other reference id is "none" (ids stay text: leading zeros matter);
+- Y/N flags become booleans;
+- CP categories and care-leaver activity and accommodation descriptions become codes; a value that is neither
+  a code nor a known description is kept as received and counted in ``staging.code_mappings``.
+A value that cannot be parsed becomes NULL and is listed in ``staging.rejected_values`` with its file, row,
+column and reason, so nothing received is dropped unseen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from warehouse.codes import CODES, MAPPINGS
+from warehouse.contract import DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table
+from warehouse.db import comments_sql, literal, quote
+from warehouse.raw import STATUS_FAILED
+
+LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("_batch_id", "VARCHAR", "Batch the row came from."),
+    ("_source_file", "VARCHAR", "File the row came from."),
+    ("_row_number", "BIGINT", "Row of the file (1 = first row after the header)."),
+)
+
+METADATA_DDL = """
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE TABLE IF NOT EXISTS staging.current_batch (batch_id VARCHAR, built_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS staging.rejected_values (
+    batch_id VARCHAR, table_name VARCHAR, source_file VARCHAR, row_number BIGINT, record_id VARCHAR,
+    column_name VARCHAR, value VARCHAR, reason VARCHAR
+);
+CREATE TABLE IF NOT EXISTS staging.cleaning_summary (
+    batch_id VARCHAR, table_name VARCHAR, column_name VARCHAR, rows BIGINT, missing BIGINT,
+    sentinels_normalised BIGINT, values_rejected BIGINT, descriptions_mapped BIGINT, unmapped BIGINT
+);
+CREATE TABLE IF NOT EXISTS staging.code_mappings (
+    batch_id VARCHAR, table_name VARCHAR, column_name VARCHAR, received_value VARCHAR, code VARCHAR, rows BIGINT
+);
+"""
+
+_ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
+_UK_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
+_TIME = r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,7})?)?)?"
+
+_TRUE = ("Y", "YES", "TRUE", "1")
+_FALSE = ("N", "NO", "FALSE", "0")
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join(literal(v) for v in values)
+
+
+def received_expr(column: str) -> str:
+    """The received text with blanks and the literal NULL as missing."""
+    c = quote(column)
+    return f"CASE WHEN upper(trim({c})) IN ('', 'NULL') THEN NULL ELSE trim({c}) END"
+
+
+def parsed_date_expr(v: str) -> str:
+    """A date from any of the formats councils export; NULL if it does not parse. ``v`` is cleaned text."""
+    return (
+        f"CASE WHEN regexp_full_match({v}, '{_ISO_DATE}{_TIME}') "
+        f"THEN try_strptime(regexp_extract({v}, '^{_ISO_DATE}'), '%Y-%m-%d')::DATE "
+        f"WHEN regexp_full_match({v}, '{_UK_DATE}{_TIME}') "
+        f"THEN try_strptime(regexp_extract({v}, '^{_UK_DATE}'), '%d/%m/%Y')::DATE END"
+    )
+
+
+def is_sentinel_expr(col: Column, v: str) -> str:
+    """True where the received value is the extract's way of writing "none"."""
+    if col.kind == "date":
+        sentinels = ", ".join(f"DATE {literal(d)}" for d in DATE_SENTINELS)
+        return f"coalesce({parsed_date_expr(v)} IN ({sentinels}), false)"
+    if col.kind == "id":
+        return f"coalesce({v} IN ({_in_list(ID_SENTINELS)}), false)"
+    return "false"
+
+
+def mapped_code_expr(mapping: str, v: str) -> str:
+    codes = CODES[mapping]
+    norm = f"lower(regexp_replace({v}, '\\s+', ' ', 'g'))"
+    whens = " ".join(f"WHEN {literal(desc)} THEN {literal(code)}" for desc, code in MAPPINGS[mapping].items())
+    return (
+        f"CASE WHEN upper({v}) IN ({_in_list(codes)}) THEN upper({v}) ELSE coalesce(CASE {norm} {whens} END, {v}) END"
+    )
+
+
+def typed_expr(t: Table, col: Column) -> str:
+    """The staging value of a column, from the cleaned received text in the CTE ``received``."""
+    v = quote(col.name)
+    if col.kind == "date":
+        return f"CASE WHEN {is_sentinel_expr(col, v)} THEN NULL ELSE {parsed_date_expr(v)} END"
+    if col.kind == "id":
+        if col.name == t.key:
+            return v
+        return f"CASE WHEN {is_sentinel_expr(col, v)} THEN NULL ELSE {v} END"
+    if col.kind == "flag":
+        return (
+            f"CASE WHEN upper({v}) IN ({_in_list(_TRUE)}) THEN true "
+            f"WHEN upper({v}) IN ({_in_list(_FALSE)}) THEN false END"
+        )
+    if col.kind == "int":
+        return f"TRY_CAST({v} AS BIGINT)"
+    if col.kind == "float":
+        return f"TRY_CAST({v} AS DOUBLE)"
+    if col.kind == "code" and col.mapping:
+        return mapped_code_expr(col.mapping, v)
+    return v
+
+
+def rejected_expr(t: Table, col: Column) -> str | None:
+    """True where a received value could not be typed (and so became NULL); None for text columns."""
+    if col.kind not in ("date", "flag", "int", "float"):
+        return None
+    v = quote(col.name)
+    return f"({v} IS NOT NULL AND NOT {is_sentinel_expr(col, v)} AND ({typed_expr(t, col)}) IS NULL)"
+
+
+def _rejected_reason(col: Column) -> str:
+    return {
+        "date": "not a date in any accepted format (YYYY-MM-DD, DD/MM/YYYY, YYYY-MM-DD HH:MM:SS.mmm)",
+        "flag": "not a Y/N flag",
+        "int": "not a whole number",
+        "float": "not a number",
+    }[col.kind]
+
+
+def received_cte(t: Table, batch_id: str) -> str:
+    cols = ", ".join(f"{received_expr(c.name)} AS {quote(c.name)}" for c in t.columns)
+    return (
+        f"received AS (SELECT {cols}, _batch_id, _source_file, _row_number FROM raw.{quote(t.name)} "
+        f"WHERE _batch_id = {literal(batch_id)} AND _source_file NOT IN ("
+        f"SELECT file_name FROM raw.load_manifest WHERE batch_id = {literal(batch_id)} "
+        f"AND status = {literal(STATUS_FAILED)} AND file_name IS NOT NULL))"
+    )
+
+
+def staging_table_sql(t: Table, batch_id: str) -> str:
+    cols = ",\n    ".join(f"{typed_expr(t, c)} AS {quote(c.name)}" for c in t.columns)
+    return (
+        f"CREATE OR REPLACE TABLE staging.{quote(t.name)} AS\nWITH {received_cte(t, batch_id)}\n"
+        f"SELECT\n    {cols},\n    _batch_id, _source_file, _row_number\nFROM received\n"
+        "ORDER BY _source_file, _row_number"
+    )
+
+
+def rejected_values_sql(t: Table, batch_id: str) -> str | None:
+    parts = []
+    for c in t.columns:
+        rejected = rejected_expr(t, c)
+        if rejected is None:
+            continue
+        parts.append(
+            f"SELECT _batch_id, {literal(t.name)}, _source_file, _row_number, {quote(t.key)}, "
+            f"{literal(c.name)}, {quote(c.name)}, {literal(_rejected_reason(c))} FROM received WHERE {rejected}"
+        )
+    if not parts:
+        return None
+    return f"INSERT INTO staging.rejected_values\nWITH {received_cte(t, batch_id)}\n" + "\nUNION ALL\n".join(parts)
+
+
+def cleaning_summary_sql(t: Table, batch_id: str) -> str:
+    rows = []
+    for c in t.columns:
+        v = quote(c.name)
+        rejected = rejected_expr(t, c) or "false"
+        if c.kind == "code" and c.mapping:
+            typed, codes = typed_expr(t, c), _in_list(CODES[c.mapping])
+            mapped = f"({v} IS NOT NULL AND upper({v}) NOT IN ({codes}) AND ({typed}) IN ({codes}))"
+            unmapped = f"({v} IS NOT NULL AND ({typed}) NOT IN ({codes}))"
+        else:
+            mapped = unmapped = "false"
+        sentinel = is_sentinel_expr(c, v) if (c.kind == "date" or (c.kind == "id" and c.name != t.key)) else "false"
+        rows.append(
+            f"SELECT {literal(batch_id)}, {literal(t.name)}, {literal(c.name)}, count(*), "
+            f"count(*) FILTER (WHERE {v} IS NULL), count(*) FILTER (WHERE {sentinel}), "
+            f"count(*) FILTER (WHERE {rejected}), count(*) FILTER (WHERE {mapped}), "
+            f"count(*) FILTER (WHERE {unmapped}) FROM received"
+        )
+    return f"INSERT INTO staging.cleaning_summary\nWITH {received_cte(t, batch_id)}\n" + "\nUNION ALL\n".join(rows)
+
+
+def code_mappings_sql(t: Table, batch_id: str) -> str | None:
+    parts = [
+        f"SELECT _batch_id, {literal(t.name)}, {literal(c.name)}, {quote(c.name)}, "
+        f"CASE WHEN ({typed_expr(t, c)}) IN ({_in_list(CODES[c.mapping])}) THEN {typed_expr(t, c)} END, count(*) "
+        f"FROM received WHERE {quote(c.name)} IS NOT NULL GROUP BY ALL"
+        for c in t.columns
+        if c.kind == "code" and c.mapping
+    ]
+    if not parts:
+        return None
+    return f"INSERT INTO staging.code_mappings\nWITH {received_cte(t, batch_id)}\n" + "\nUNION ALL\n".join(parts)
+
+
+@dataclass
+class StagingBuild:
+    batch_id: str
+    rebuilt: bool
+    rows: dict[str, int]
+    values_rejected: int
+    sentinels_normalised: int
+    unmapped_codes: int
+
+
+def current_staging_batch(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("SELECT batch_id FROM staging.current_batch").fetchone()
+    return row[0] if row else None
+
+
+def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lambda message: None) -> StagingBuild:
+    """Rebuild every staging table from the batch's raw rows, in one transaction."""
+    con.execute(METADATA_DDL)
+    rebuilt = current_staging_batch(con) != batch_id
+    if rebuilt:
+        con.begin()
+        try:
+            for stmt in (
+                "DELETE FROM staging.rejected_values",
+                "DELETE FROM staging.cleaning_summary",
+                "DELETE FROM staging.code_mappings",
+                "DELETE FROM staging.current_batch",
+            ):
+                con.execute(stmt)
+            for t in TABLES:
+                con.execute(staging_table_sql(t, batch_id))
+                for sql in (
+                    rejected_values_sql(t, batch_id),
+                    cleaning_summary_sql(t, batch_id),
+                    code_mappings_sql(t, batch_id),
+                ):
+                    if sql:
+                        con.execute(sql)
+                for stmt in comments_sql(t, "staging", LINEAGE_COLUMNS):
+                    con.execute(stmt)
+                (count,) = con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()
+                progress(f"staging.{t.name}: {count:,} rows")
+            con.execute("INSERT INTO staging.current_batch VALUES (?, now()::TIMESTAMP)", [batch_id])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    rows = {t.name: con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()[0] for t in TABLES}
+    rejected, sentinels, unmapped = con.execute(
+        "SELECT coalesce(sum(values_rejected), 0), coalesce(sum(sentinels_normalised), 0), "
+        "coalesce(sum(unmapped), 0) FROM staging.cleaning_summary WHERE batch_id = ?",
+        [batch_id],
+    ).fetchone()
+    return StagingBuild(batch_id, rebuilt, rows, int(rejected), int(sentinels), int(unmapped))
