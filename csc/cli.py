@@ -143,5 +143,17 @@ def demo(
     _say(f"\nExplore: duckdb {warehouse_dir / 'warehouse.duckdb'}  (schemas raw, staging)")
 
 
+@app.command()
+def dictionary(
+    out: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path("docs/data-dictionary.md"),
+) -> None:
+    """Write the data dictionary (every table and column, from the contract declaration) as Markdown."""
+    from warehouse.dictionary import data_dictionary_markdown
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(data_dictionary_markdown(), encoding="utf-8")
+    _say(f"wrote {out}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())

@@ -1,0 +1,82 @@
+"""The Prefect flow and the csc command, run in-process against one temporary Prefect server."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from csc.cli import app
+from tests.conftest import write_batch
+from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER
+
+runner = CliRunner()
+
+
+def test_every_command_has_help():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    assert set(group.commands) >= {"generate", "run", "demo"}
+    for name, command in group.commands.items():
+        assert command.help and len(command.help) > 20, f"csc {name} has no help text"
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output
+        for param in command.params:
+            assert param.help, f"csc {name} {param.name} has no help"
+
+
+@pytest.mark.slow
+def test_nightly_flow_loads_raw_and_staging_and_a_second_run_adds_nothing(prefect_harness, tmp_path):
+    from flows.nightly import nightly_load
+
+    batch = write_batch(
+        tmp_path / "b",
+        {
+            "ssd_cp_visits_20230831.csv": CP_VISITS_HEADER + "V1,P1,CP1,31/08/2023,Y,N,N\n",
+            "ssd_person.csv": PERSON_HEADER + "P1,,,A,B,F,,,2015-01-01,,,,,,,\n",
+        },
+    )
+    wh = tmp_path / "wh"
+    first = nightly_load(batch, wh)
+    assert first.as_of.isoformat() == "2023-08-31"  # from the file name's date suffix
+    assert first.staging.rows["ssd_cp_visits"] == 1 and not first.load.already_loaded
+    counts = "SELECT (SELECT count(*) FROM raw.ssd_cp_visits) + (SELECT count(*) FROM raw.ssd_person), "
+    counts += "(SELECT count(*) FROM raw.load_manifest), (SELECT count(*) FROM staging.ssd_cp_visits)"
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        before = con.execute(counts).fetchall()
+    second = nightly_load(batch, wh)
+    assert second.load.already_loaded
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(counts).fetchall() == before == [(2, 21, 1)]
+
+
+@pytest.mark.slow
+def test_csc_run_exit_status_and_messages(prefect_harness, tmp_path):
+    wh = str(tmp_path / "wh")
+    unmarked = write_batch(tmp_path / "u", {"ssd_person.csv": PERSON_HEADER}, ready=False)
+    result = runner.invoke(app, ["run", "--batch", str(unmarked), "--warehouse", wh])
+    assert result.exit_code == 1 and "no _READY marker" in result.output
+
+    broken = write_batch(
+        tmp_path / "b",
+        {"ssd_cp_visits.csv": CP_VISITS_HEADER.replace(",cppv_cp_visit_bedroom", "") + "V1,P1,CP1,2023-08-01,Y,N\n"},
+    )
+    result = runner.invoke(app, ["run", "--batch", str(broken), "--warehouse", wh, "--as-of", "2023-08-31"])
+    assert result.exit_code == 2
+    assert "failed: ssd_cp_visits.csv: line 1 (header): required column cppv_cp_visit_bedroom missing" in result.output
+    assert "missing: " in result.output and "no file for ssd_person" in result.output
+
+    result = runner.invoke(app, ["run", "--batch", str(broken), "--warehouse", wh, "--as-of", "31/08/2023"])
+    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+def test_committed_data_dictionary_is_current():
+    from pathlib import Path
+
+    from warehouse.dictionary import data_dictionary_markdown
+
+    committed = Path(__file__).parent.parent / "docs" / "data-dictionary.md"
+    assert committed.read_text(encoding="utf-8") == data_dictionary_markdown(), (
+        "docs/data-dictionary.md is out of date: run `csc dictionary`"
+    )
