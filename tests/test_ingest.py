@@ -172,7 +172,9 @@ def test_invalid_json_and_long_ids_are_kept_as_text(tmp_path, wh):
 
 
 def test_values_that_do_not_parse_are_listed_with_file_row_and_column(tmp_path, wh):
-    visits = CP_VISITS_HEADER + "V1,P1,CP1,2023-08-31,Y,N,N\nV2,P1,CP1,2023-02-30,maybe,N,N\nV3,P1,CP1,31-08-2023,Y,N,N\n"
+    visits = (
+        CP_VISITS_HEADER + "V1,P1,CP1,2023-08-31,Y,N,N\nV2,P1,CP1,2023-02-30,maybe,N,N\nV3,P1,CP1,31-08-2023,Y,N,N\n"
+    )
     _, staged = load(write_batch(tmp_path / "b", {"ssd_cp_visits_20230831.csv": visits}), wh)
     rejected = query(
         wh,
@@ -344,13 +346,15 @@ def test_load_metadata_is_recorded(tmp_path, wh):
     import hashlib
 
     sha = hashlib.sha256((batch / "ssd_cp_visits.csv").read_bytes()).hexdigest()
-    assert query(wh, "SELECT _source_file, _row_number, _file_sha256, _loaded_at IS NOT NULL FROM raw.ssd_cp_visits") == [
-        ("ssd_cp_visits.csv", 1, sha, True)
-    ]
+    assert query(
+        wh, "SELECT _source_file, _row_number, _file_sha256, _loaded_at IS NOT NULL FROM raw.ssd_cp_visits"
+    ) == [("ssd_cp_visits.csv", 1, sha, True)]
     assert query(
         wh, "SELECT file_sha256, rows_loaded, status FROM raw.load_manifest WHERE table_name = 'ssd_cp_visits'"
     ) == [(sha, 1, "loaded")]
-    comments = query(wh, "SELECT comment FROM duckdb_tables() WHERE schema_name = 'staging' AND table_name = 'ssd_cp_visits'")
+    comments = query(
+        wh, "SELECT comment FROM duckdb_tables() WHERE schema_name = 'staging' AND table_name = 'ssd_cp_visits'"
+    )
     assert "often blank" in comments[0][0]
     assert os.path.exists(wh / "warehouse.duckdb")
 
