@@ -1,0 +1,3 @@
+from csc.cli import app
+
+app()
