@@ -1,0 +1,88 @@
+"""Plans, episodes and periods of care, in the field's words, from the staging tables."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def cp_plans(ssd_cp_plans: pl.LazyFrame) -> pl.LazyFrame:
+    return ssd_cp_plans.select(
+        pl.col("cppl_cp_plan_id").alias("cp_plan_id"),
+        pl.col("cppl_person_id").alias("person_id"),
+        pl.col("cppl_referral_id").alias("referral_id"),
+        pl.col("cppl_icpc_id").alias("icpc_id"),
+        pl.col("cppl_cp_plan_start_date").alias("start_date"),
+        pl.col("cppl_cp_plan_end_date").alias("end_date"),
+        pl.col("cppl_cp_plan_ola").alias("is_other_la_plan"),
+        pl.col("cppl_cp_plan_initial_category").alias("initial_category_code"),
+        pl.col("cppl_cp_plan_latest_category").alias("latest_category_code"),
+    )
+
+
+def cin_plans(ssd_cin_plans: pl.LazyFrame) -> pl.LazyFrame:
+    return ssd_cin_plans.select(
+        pl.col("cinp_cin_plan_id").alias("cin_plan_id"),
+        pl.col("cinp_person_id").alias("person_id"),
+        pl.col("cinp_referral_id").alias("referral_id"),
+        pl.col("cinp_cin_plan_start_date").alias("start_date"),
+        pl.col("cinp_cin_plan_end_date").alias("end_date"),
+        pl.col("cinp_cin_plan_team").alias("team_id"),
+        pl.col("cinp_cin_plan_worker_id").alias("worker_id"),
+    )
+
+
+def cla_episodes(ssd_cla_episodes: pl.LazyFrame) -> pl.LazyFrame:
+    return ssd_cla_episodes.select(
+        pl.col("clae_cla_episode_id").alias("cla_episode_id"),
+        pl.col("clae_cla_id").alias("cla_id"),
+        pl.col("clae_person_id").alias("person_id"),
+        pl.col("clae_cla_episode_start_date").alias("start_date"),
+        pl.col("clae_cla_episode_ceased_date").alias("end_date"),
+        pl.col("clae_cla_episode_start_reason").alias("start_reason_code"),
+        pl.col("clae_cla_episode_ceased_reason").alias("ceased_reason_code"),
+        pl.col("clae_cla_primary_need_code").alias("primary_need_code"),
+        pl.col("clae_cla_placement_id").alias("cla_placement_id"),
+        pl.col("clae_referral_id").alias("referral_id"),
+    )
+
+
+def cla_periods_of_care(episodes: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per period of care (``clae_cla_id``): it starts with its earliest episode and ends when its latest
+    episode ceases (still open if that episode is)."""
+    return (
+        episodes.filter(pl.col("cla_id").is_not_null())
+        .sort(["cla_id", "start_date", "cla_episode_id"], nulls_last=True)
+        .group_by("cla_id", maintain_order=True)
+        .agg(
+            pl.col("person_id").first(),
+            pl.col("start_date").min(),
+            pl.col("end_date").last().alias("end_date"),
+            pl.len().alias("episode_count"),
+        )
+    )
+
+
+def referrals(ssd_cin_episodes: pl.LazyFrame) -> pl.LazyFrame:
+    """Referrals, with whether each came within 12 months of the child's previous referral (a re-referral)."""
+    base = ssd_cin_episodes.select(
+        pl.col("cine_referral_id").alias("referral_id"),
+        pl.col("cine_person_id").alias("person_id"),
+        pl.col("cine_referral_date").alias("referral_date"),
+        pl.col("cine_close_date").alias("close_date"),
+        pl.col("cine_referral_nfa").alias("is_nfa"),
+        pl.col("cine_cin_primary_need_code").alias("primary_need_code"),
+        pl.col("cine_close_reason").alias("close_reason_code"),
+        pl.col("cine_referral_source_code").alias("source_code"),
+        pl.col("cine_referral_team").alias("team_id"),
+        pl.col("cine_referral_worker_id").alias("worker_id"),
+    )
+    return (
+        base.sort(["person_id", "referral_date", "referral_id"], nulls_last=True)
+        .with_columns(pl.col("referral_date").shift(1).over("person_id").alias("previous_referral_date"))
+        .with_columns(
+            (
+                pl.col("previous_referral_date").is_not_null()
+                & (pl.col("previous_referral_date") >= pl.col("referral_date").dt.offset_by("-12mo"))
+            ).alias("is_re_referral")
+        )
+    )
