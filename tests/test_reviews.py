@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import date
+
+from tests.frames import staging
+from transforms.calendar import calendar
+from transforms.plans import cin_plans, cla_episodes, cla_periods_of_care, cp_plans
+from transforms.reviews import cin_plan_reviews, cla_review_chain, cla_reviews, cp_plan_next_review_due, cp_reviews
+
+CAL = calendar(date(2022, 1, 1), date(2024, 12, 31))
+
+CP = cp_plans(
+    staging(
+        "ssd_cp_plans",
+        """
+cppl_cp_plan_id,cppl_person_id,cppl_cp_plan_start_date,cppl_cp_plan_end_date
+CP1,P1,2023-01-15,2023-10-20
+CP2,P2,2022-11-30,
+""",
+    )
+)
+
+
+def test_cp_review_chain_due_dates_blank_plan_id_and_review_on_the_plan_end_date():
+    reviews = staging(
+        "ssd_cp_reviews",
+        """
+cppr_cp_review_id,cppr_person_id,cppr_cp_plan_id,cppr_cp_review_date
+R1,P1,CP1,2023-04-14
+R2,P1,,2023-10-20
+R0,P1,,2023-01-10
+R3,P2,CP2,2023-03-01
+R4,P2,,
+""",
+    )
+    out = cp_reviews(reviews, CP).collect().sort("cp_review_id")
+    assert out.select(
+        "cp_review_id", "cp_plan_id", "cp_plan_id_matched_by", "review_number", "due_date", "is_on_time"
+    ).rows() == [
+        # before the plan started: inside no plan, so unlinked and answering no due date
+        ("R0", None, None, None, None, None),
+        ("R1", "CP1", "id", 1, date(2023, 4, 15), True),
+        # blank plan id, held on the day the plan ended: linked by person and date; due 6 months after R1
+        ("R2", "CP1", "person and date", 2, date(2023, 10, 14), False),
+        # 30 November + 3 months is 28 February (month ends clamp)
+        ("R3", "CP2", "id", 1, date(2023, 2, 28), False),
+        ("R4", None, None, None, None, None),
+    ]
+    nxt = cp_plan_next_review_due(CP, cp_reviews(reviews, CP)).collect().sort("cp_plan_id")
+    assert nxt.rows() == [
+        ("CP1", date(2023, 10, 20), 2, date(2024, 4, 20)),
+        ("CP2", date(2023, 3, 1), 1, date(2023, 9, 1)),
+    ]
+
+
+CLA = staging(
+    "ssd_cla_episodes",
+    """
+clae_cla_episode_id,clae_person_id,clae_cla_id,clae_cla_episode_start_date,clae_cla_episode_ceased_date
+E1,P1,LAC1,2023-01-02,2023-02-10
+E2,P1,LAC1,2023-02-10,
+E3,P2,LAC2,2023-01-02,2023-10-01
+""",
+)
+
+
+def test_cla_review_chain_with_cancelled_review_missed_review_and_period_end():
+    periods = cla_periods_of_care(cla_episodes(CLA))
+    reviews = staging(
+        "ssd_cla_reviews",
+        """
+clar_cla_review_id,clar_cla_person_id,clar_cla_id,clar_cla_review_date,clar_cla_review_cancelled
+A1,P1,LAC1,2023-01-25,false
+A2,P1,LAC1,2023-04-20,true
+A3,P1,,2023-05-02,false
+B1,P2,LAC2,2023-01-31,false
+B2,P2,LAC2,2023-05-01,false
+""",
+    )
+    linked = cla_reviews(reviews, periods)
+    chain = cla_review_chain(linked, periods, CAL, as_of=date(2023, 12, 31)).collect()
+    assert chain.select("cla_id", "review_number", "due_date", "cla_review_id", "is_on_time").rows() == [
+        # 2 January 2023 was a bank holiday (New Year observed); 20 working days later is 30 January
+        ("LAC1", 1, date(2023, 1, 30), "A1", True),
+        # the cancelled review does not count; A3 (blank period id) answers the second due date, late
+        ("LAC1", 2, date(2023, 4, 25), "A3", False),
+        # then 6 months on: missed by 31 December
+        ("LAC1", 3, date(2023, 11, 2), None, False),
+        ("LAC2", 1, date(2023, 1, 30), "B1", False),
+        ("LAC2", 2, date(2023, 4, 30), "B2", False),
+        # LAC2 ended on 1 October: the due date of 1 November is after the end, so it is not recorded
+    ]
+    assert periods.collect().sort("cla_id").rows() == [
+        ("LAC1", "P1", date(2023, 1, 2), None, 2),
+        ("LAC2", "P2", date(2023, 1, 2), date(2023, 10, 1), 1),
+    ]
+
+
+def test_cla_chain_read_at_an_earlier_date_has_no_future_records():
+    periods = cla_periods_of_care(cla_episodes(CLA))
+    reviews = cla_reviews(staging("ssd_cla_reviews", "clar_cla_review_id"), periods)
+    chain = cla_review_chain(reviews, periods, CAL, as_of=date(2023, 1, 29)).collect()
+    assert chain.height == 0
+    chain = cla_review_chain(reviews, periods, CAL, as_of=date(2023, 1, 30)).collect()
+    assert chain.select("cla_id", "due_date", "is_on_time").rows() == [
+        ("LAC1", date(2023, 1, 30), False),
+        ("LAC2", date(2023, 1, 30), False),
+    ]
+
+
+def test_cin_plan_reviews_link_by_id_else_person_and_date():
+    plans = cin_plans(
+        staging(
+            "ssd_cin_plans",
+            """
+cinp_cin_plan_id,cinp_person_id,cinp_cin_plan_start_date,cinp_cin_plan_end_date
+N1,P1,2023-01-01,
+""",
+        )
+    )
+    reviews = staging(
+        "ext_cin_plan_reviews",
+        """
+cinr_cin_review_id,cinr_person_id,cinr_cin_plan_id,cinr_cin_review_date
+X1,P1,N1,2023-03-01
+X2,P1,,2023-06-01
+X3,P1,,2022-06-01
+""",
+    )
+    out = cin_plan_reviews(reviews, plans).collect().sort("cin_review_id")
+    assert out.select("cin_plan_id", "cin_plan_id_matched_by").rows() == [
+        ("N1", "id"),
+        ("N1", "person and date"),
+        (None, None),
+    ]
