@@ -115,6 +115,14 @@ def print_run_summary(summary) -> None:
         f"{staging.sentinels_normalised:,} sentinel values normalised, {staging.values_rejected:,} values "
         f"rejected, {staging.unmapped_codes:,} codes unmapped"
     )
+    conformed = summary.conformed
+    _say(
+        f"  conformed: {sum(conformed.rows.values()):,} rows in {len(conformed.rows)} tables "
+        f"in {conformed.seconds:.1f}s; "
+        f"{conformed.excluded_rows:,} staging rows excluded with a reason, {conformed.orphan_rows:,} rows whose child "
+        "is not in ssd_person; reconciliation "
+        + ("balances" if not conformed.unbalanced_tables else f"DOES NOT BALANCE for {conformed.unbalanced_tables}")
+    )
     for f in load.problems:
         _say(f"  {f.status}: {f.message}")
 

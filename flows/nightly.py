@@ -14,10 +14,11 @@ from csc.settings import apply_prefect_defaults, settings
 
 apply_prefect_defaults()
 
-from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from warehouse.batch import Batch, read_batch  # noqa: E402
+from warehouse.conformed import ConformedResult, build_and_write_conformed  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.raw import BatchLoad, load_batch  # noqa: E402
 from warehouse.staging import StagingBuild, build_staging  # noqa: E402
@@ -30,6 +31,7 @@ class RunSummary:
     as_of: date
     load: BatchLoad
     staging: StagingBuild
+    conformed: ConformedResult
     notes: list[str] = field(default_factory=list)
 
 
@@ -58,11 +60,18 @@ def load_staging(warehouse_dir: Path, batch_id: str) -> StagingBuild:
         return build_staging(con, batch_id, progress=logger.info)
 
 
+@task(cache_policy=NO_CACHE)
+def load_conformed(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> ConformedResult:
+    logger = get_run_logger()
+    with connect(warehouse_dir) as con:
+        return build_and_write_conformed(con, batch_id=batch_id, as_of=as_of, run_id=run_id, progress=logger.info)
+
+
 @flow(name="csc-nightly-load")
 def nightly_load(
     batch_dir: Path, warehouse_dir: Path, as_of: date | None = None, assume_complete: bool = False
 ) -> RunSummary:
-    """Load one SSD batch into the warehouse: raw as received, then typed and cleaned staging."""
+    """Load one SSD batch into the warehouse: raw as received, typed and cleaned staging, then conformed facts."""
     logger = get_run_logger()
     batch_dir, warehouse_dir = Path(batch_dir), Path(warehouse_dir)
     batch = fingerprint_batch(batch_dir, assume_complete)
@@ -74,4 +83,7 @@ def nightly_load(
     for problem in loaded.problems:
         logger.warning(problem.message)
     staged = load_staging(warehouse_dir, batch.batch_id)
-    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged)
+    conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, str(runtime.flow_run.id))
+    if conformed.unbalanced_tables:
+        logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")
+    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed)
