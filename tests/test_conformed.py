@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from tests.frames import staging
+from transforms.conformed import build_conformed
+from warehouse.conformed import CONFORMED_BY_NAME, CONFORMED_TABLES, conform_columns
+from warehouse.contract import TABLES
+
+AS_OF = date(2023, 8, 31)
+
+
+def empty_staging() -> dict[str, pl.LazyFrame]:
+    return {t.name: staging(t.name, t.key) for t in TABLES}
+
+
+def test_every_built_table_is_declared_with_the_same_columns():
+    build = build_conformed(empty_staging(), as_of=AS_OF)
+    assert set(build.tables) == {t.name for t in CONFORMED_TABLES}
+    for name, frame in build.tables.items():
+        conform_columns(CONFORMED_BY_NAME[name], frame.collect())
+    for t in CONFORMED_TABLES:
+        assert t.description and all(desc for _, desc in t.columns), t.name
+
+
+def test_reconciliation_balances_with_duplicate_keys_collapsed_visits_and_excluded_rows():
+    frames = empty_staging()
+    frames["ssd_person"] = staging(
+        "ssd_person", "pers_person_id,pers_dob\n007,2015-01-01\n007,2015-01-01\n8,2016-01-01"
+    )
+    frames["ssd_cp_visits"] = staging(
+        "ssd_cp_visits",
+        "cppv_cp_visit_id,cppv_person_id,cppv_cp_visit_date,cppv_cp_visit_seen\n"
+        "V1,007,2023-08-01,true\nV1,007,2023-08-01,true\nV2,007,2023-08-01,false\nV3,,2023-08-02,true\n",
+    )
+    frames["ssd_cin_visits"] = staging(
+        "ssd_cin_visits", "cinv_cin_visit_id,cinv_person_id,cinv_cin_visit_date\nC1,007,2023-08-01\nC2,7,2023-08-03"
+    )
+    frames["ssd_care_leavers"] = staging(
+        "ssd_care_leavers",
+        "clea_table_id,clea_person_id,clea_care_leaver_latest_contact\nL1,8,2023-01-01\nL2,8,2023-02-01",
+    )
+    build = build_conformed(frames, as_of=AS_OF)
+    rec = {r["table_name"]: r for r in build.reconciliation.collect().iter_rows(named=True)}
+    assert all(r["is_balanced"] for r in rec.values())
+    assert (
+        rec["ssd_person"]["staging_rows"],
+        rec["ssd_person"]["conformed_rows"],
+        rec["ssd_person"]["excluded_rows"],
+    ) == (3, 2, 1)
+    # V1 twice (a duplicate key), V3 with no child: excluded; V1 and V2 and C1 collapse into one visit
+    assert (rec["ssd_cp_visits"]["conformed_rows"], rec["ssd_cp_visits"]["excluded_rows"]) == (2, 2)
+    assert (rec["ssd_cin_visits"]["conformed_rows"], rec["ssd_cin_visits"]["excluded_rows"]) == (2, 0)
+    assert (rec["ssd_care_leavers"]["conformed_rows"], rec["ssd_care_leavers"]["excluded_rows"]) == (1, 1)
+    visits = build.tables["visit"].collect().sort("visit_date")
+    assert visits.select("person_id", "record_count", "is_seen").rows() == [("007", 3, True), ("7", 1, None)]
+    excluded = build.excluded.collect().sort("table_name", "record_id")
+    assert excluded.select("table_name", "record_id", "reason").rows() == [
+        ("ssd_care_leavers", "L1", "superseded by the person's care-leaver record with the latest contact"),
+        ("ssd_cp_visits", "V1", "duplicate primary key (an earlier row with this key was kept)"),
+        ("ssd_cp_visits", "V3", "visit with no child"),
+        ("ssd_person", "007", "duplicate primary key (an earlier row with this key was kept)"),
+    ]
+    # ids are text: the child "7" is not the child "007", so its visit is reported as an orphan
+    assert build.orphans.collect().rows() == [("visit", "7|2023-08-03", "7")]
+
+
+def test_plans_carry_the_team_of_the_allocation_open_at_their_start():
+    frames = empty_staging()
+    frames["ssd_involvements"] = staging(
+        "ssd_involvements",
+        "invo_involvements_id,invo_person_id,invo_professional_team,invo_professional_id,"
+        "invo_involvement_start_date,invo_involvement_end_date\n"
+        "I1,P1,T1,W1,2023-01-01,2023-03-01\nI2,P1,T2,W2,2023-03-01,",
+    )
+    frames["ssd_cp_plans"] = staging(
+        "ssd_cp_plans",
+        "cppl_cp_plan_id,cppl_person_id,cppl_cp_plan_start_date\nCP1,P1,2023-02-01\nCP2,P1,2023-03-01\nCP3,P9,2023-03-01",
+    )
+    plans = build_conformed(frames, as_of=AS_OF).tables["cp_plan"].collect().sort("cp_plan_id")
+    # on 1 March both involvements touch the date: the latest started wins
+    assert plans.select("cp_plan_id", "team_id", "worker_id").rows() == [
+        ("CP1", "T1", "W1"),
+        ("CP2", "T2", "W2"),
+        ("CP3", None, None),
+    ]
