@@ -1,0 +1,117 @@
+"""The indicator catalogue: refs, titles, period types, polarity, targets and timescales, read from TOML.
+
+The defaults (``indicators.toml`` beside this file) are the seed report's; a council points
+``CSC_INDICATOR_CATALOGUE`` at its own copy to change targets or timescales without touching code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.toml")
+PERIOD_TYPES = ("snapshot", "ytd", "rolling_year")
+POLARITIES = ("higher", "lower", "count", "rate")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    ref: str
+    title: str
+    section: str
+    period_type: str
+    polarity: str
+    target_min: float | None = None
+    target_upper: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.polarity in ("higher", "lower")
+
+    def param(self, name: str) -> Any:
+        try:
+            return self.params[name]
+        except KeyError:
+            raise KeyError(f"indicator {self.ref}: the catalogue gives no {name!r}") from None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    indicators: tuple[Indicator, ...]
+    child_population: int
+    unallocated_team: str = "unallocated"
+    care_leaver_min_age: int = 17
+    care_leaver_max_age: int = 21
+    source: str = ""
+
+    def __getitem__(self, ref: str) -> Indicator:
+        for i in self.indicators:
+            if i.ref == ref:
+                return i
+        raise KeyError(f"{ref!r} is not in the indicator catalogue {self.source}")
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+_KNOWN = {"ref", "title", "section", "period_type", "polarity", "target_min", "target_upper"}
+
+
+def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogueError(f"{source}: {e}") from None
+    settings = data.get("settings", {})
+    indicators = []
+    for n, entry in enumerate(data.get("indicator", []), start=1):
+        where = f"{source}: indicator {n} ({entry.get('ref', 'no ref')})"
+        for required in ("ref", "title", "section", "period_type", "polarity"):
+            if required not in entry:
+                raise CatalogueError(f"{where}: missing {required!r}")
+        if entry["period_type"] not in PERIOD_TYPES:
+            raise CatalogueError(f"{where}: period_type must be one of {', '.join(PERIOD_TYPES)}")
+        if entry["polarity"] not in POLARITIES:
+            raise CatalogueError(f"{where}: polarity must be one of {', '.join(POLARITIES)}")
+        has_targets = "target_min" in entry and "target_upper" in entry
+        if entry["polarity"] in ("higher", "lower") and not has_targets:
+            raise CatalogueError(f"{where}: a percentage indicator needs target_min and target_upper")
+        if has_targets and entry["polarity"] == "higher" and entry["target_min"] > entry["target_upper"]:
+            raise CatalogueError(f"{where}: higher is better, so target_min must not exceed target_upper")
+        if has_targets and entry["polarity"] == "lower" and entry["target_min"] < entry["target_upper"]:
+            raise CatalogueError(f"{where}: lower is better, so target_min must not be below target_upper")
+        indicators.append(
+            Indicator(
+                ref=str(entry["ref"]),
+                title=entry["title"],
+                section=entry["section"],
+                period_type=entry["period_type"],
+                polarity=entry["polarity"],
+                target_min=entry.get("target_min"),
+                target_upper=entry.get("target_upper"),
+                params={k: v for k, v in entry.items() if k not in _KNOWN},
+            )
+        )
+    refs = [i.ref for i in indicators]
+    duplicated = {r for r in refs if refs.count(r) > 1}
+    if duplicated:
+        raise CatalogueError(f"{source}: indicator refs appear twice: {', '.join(sorted(duplicated))}")
+    if "child_population" not in settings:
+        raise CatalogueError(f"{source}: [settings] needs child_population (children aged 0-17, for rates)")
+    return Catalogue(
+        indicators=tuple(indicators),
+        child_population=int(settings["child_population"]),
+        unallocated_team=settings.get("unallocated_team", "unallocated"),
+        care_leaver_min_age=int(settings.get("care_leaver_min_age", 17)),
+        care_leaver_max_age=int(settings.get("care_leaver_max_age", 21)),
+        source=source,
+    )
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    path = Path(path) if path else DEFAULT_CATALOGUE
+    return parse_catalogue(path.read_text(encoding="utf-8"), source=str(path))
