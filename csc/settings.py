@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     raw_batches_kept: int = Field(
         2, ge=1, description="How many batches' rows raw keeps (each batch is a full six-year snapshot)."
     )
+    indicator_catalogue: Path | None = Field(
+        None, description="A council's own indicator catalogue (TOML); default: transforms/indicators.toml."
+    )
     demo_dir: Path = Field(Path(".csc-demo"), description="Where `csc demo` writes its batch and warehouse.")
 
 

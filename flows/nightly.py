@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from warehouse.batch import Batch, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult, build_and_write_conformed  # noqa: E402
 from warehouse.db import connect  # noqa: E402
+from warehouse.marts import build_publication, publish  # noqa: E402
 from warehouse.raw import BatchLoad, load_batch  # noqa: E402
 from warehouse.staging import StagingBuild, build_staging  # noqa: E402
 
@@ -32,6 +33,7 @@ class RunSummary:
     load: BatchLoad
     staging: StagingBuild
     conformed: ConformedResult
+    published: dict[str, int]
     notes: list[str] = field(default_factory=list)
 
 
@@ -67,6 +69,20 @@ def load_conformed(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str)
         return build_and_write_conformed(con, batch_id=batch_id, as_of=as_of, run_id=run_id, progress=logger.info)
 
 
+@task(cache_policy=NO_CACHE)
+def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> dict[str, int]:
+    """Compute the indicators from conformed and swap in a new marts.duckdb."""
+    from transforms.catalogue import load_catalogue
+
+    logger = get_run_logger()
+    catalogue = load_catalogue(settings().indicator_catalogue)
+    with connect(warehouse_dir) as con:
+        tables = build_publication(con, catalogue=catalogue, as_of=as_of, run_id=run_id, batch_id=batch_id)
+    path = publish(warehouse_dir, tables)
+    logger.info(f"published {path} ({len(tables['indicator_values']):,} indicator values)")
+    return {name: frame.height for name, frame in tables.items()}
+
+
 @flow(name="csc-nightly-load")
 def nightly_load(
     batch_dir: Path, warehouse_dir: Path, as_of: date | None = None, assume_complete: bool = False
@@ -83,7 +99,9 @@ def nightly_load(
     for problem in loaded.problems:
         logger.warning(problem.message)
     staged = load_staging(warehouse_dir, batch.batch_id)
-    conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, str(runtime.flow_run.id))
+    run_id = str(runtime.flow_run.id)
+    conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, run_id)
     if conformed.unbalanced_tables:
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")
-    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed)
+    published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id)
+    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, published)

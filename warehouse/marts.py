@@ -1,0 +1,186 @@
+"""``marts.duckdb``: the publication analysts and reports read, built beside the warehouse and swapped in whole.
+
+Only one process may write a DuckDB file and readers block writers (shared/stack-notes.md), so the pipeline never
+writes the published file in place: it builds ``marts.duckdb.building-*`` and ``os.replace``s it over the published
+one. Analysts holding the old file open keep reading it; new connections see the new one; a failed run leaves the
+last good publication in place. No names, dates of birth or addresses are published.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.db import literal, quote
+
+MARTS_FILE = "marts.duckdb"
+
+
+@dataclass(frozen=True)
+class MartTable:
+    name: str
+    description: str
+    columns: tuple[tuple[str, str], ...]
+
+
+MONTHS = 6
+MART_TABLES: tuple[MartTable, ...] = (
+    MartTable(
+        "indicator_values",
+        "Every indicator at every period end, for the whole service (team_id null) and each team.",
+        (
+            ("indicator_ref", "Indicator reference, e.g. '4.7.2' ('1.3.rate' and '1.4.rate' are rates per 10,000)."),
+            ("period_end", "The period end E: a month end, the previous financial year end, or the run's as-of date."),
+            ("team_id", "Team (ssd_department.dept_team_id), 'unallocated', or null for the whole service."),
+            ("numerator", "Children or events meeting the measure; for counts and rates, the count."),
+            ("denominator", "Children or events measured; null for counts and rates."),
+            ("value", "A percentage 0-100, a count, or a rate per 10,000 children."),
+            ("period_type", "snapshot, ytd (financial year to date) or rolling_year."),
+            ("target_min", "Corporate minimum target."),
+            ("target_upper", "Corporate upper target."),
+            ("rag", "green, amber or red against the targets; null for counts, rates, empty or withheld figures."),
+            ("status", "published, or withheld when a blocking data-quality check failed on its inputs."),
+        ),
+    ),
+    MartTable(
+        "indicator_records",
+        "The drill-through: for each indicator and period end, every child or event counted, whether it is in the "
+        "numerator, and the dates that decided it.",
+        (
+            ("indicator_ref", "Indicator reference."),
+            ("period_end", "Period end."),
+            ("person_id", "The child (case-system id; no names are published)."),
+            ("record_id", "The child, event or plan the row is about (e.g. contact id, CP plan id)."),
+            ("team_id", "Team the record counts for."),
+            ("worker_id", "Worker allocated (case-system id)."),
+            ("in_numerator", "True if the record meets the measure."),
+            ("key_date", "The date that decided it (e.g. the latest seen visit)."),
+            ("due_date", "The deadline it was measured against, where there is one."),
+            ("detail", "Plain-English explanation of the dates that decided it."),
+        ),
+    ),
+    MartTable(
+        "highlight_report",
+        "The monthly highlight report as the board sees it: one row per indicator at the run's period end.",
+        (
+            ("indicator_ref", "Indicator reference."),
+            ("section", "Report section."),
+            ("title", "Performance measure."),
+            ("previous_financial_year", "Value at the end of the previous financial year (31 March)."),
+            ("numerator", "Numerator now (the count for counts)."),
+            ("denominator", "Denominator now."),
+            ("current_value", "Value now."),
+            ("period_type", "snapshot, ytd or rolling_year."),
+            *[(f"month_end_{n}", f"Month end {n} of the six-month trend (1 = oldest).") for n in range(1, MONTHS + 1)],
+            *[(f"value_month_{n}", f"Value at month end {n}.") for n in range(1, MONTHS + 1)],
+            ("target_min", "Minimum target."),
+            ("target_upper", "Upper target."),
+            ("rag", "RAG now."),
+            ("status", "published or withheld."),
+        ),
+    ),
+    MartTable(
+        "indicator_catalogue",
+        "The catalogue the figures were computed with: titles, period types, polarity, targets and timescales.",
+        (
+            ("indicator_ref", "Indicator reference."),
+            ("section", "Report section."),
+            ("title", "Performance measure."),
+            ("period_type", "snapshot, ytd or rolling_year."),
+            ("polarity", "higher or lower is better, count, or rate."),
+            ("target_min", "Minimum target."),
+            ("target_upper", "Upper target."),
+            ("timescales", "The indicator's windows and timescales, as in the catalogue file."),
+        ),
+    ),
+    MartTable(
+        "teams",
+        "Team names for the team ids in the other tables.",
+        (("team_id", "Team id."), ("team_name", "Team name."), ("service_area_name", "Parent unit.")),
+    ),
+    MartTable(
+        "publication",
+        "This publication: the run, batch and as-of date it was built from.",
+        (
+            ("run_id", "Pipeline run (Prefect flow run id)."),
+            ("batch_id", "Batch the figures come from."),
+            ("as_of", "The batch's extract date (the current period end)."),
+            ("published_at", "When the publication was built."),
+        ),
+    ),
+)
+MARTS_BY_NAME = {t.name: t for t in MART_TABLES}
+
+
+def marts_path(warehouse_dir: Path) -> Path:
+    return Path(warehouse_dir) / MARTS_FILE
+
+
+def publish(warehouse_dir: Path, tables: dict[str, pl.DataFrame]) -> Path:
+    """Write every mart table to a new file and swap it in atomically; on any error, the old file stays."""
+    missing = set(MARTS_BY_NAME) - set(tables)
+    if missing:
+        raise ValueError(f"publication lacks {sorted(missing)}")
+    final = marts_path(warehouse_dir)
+    building = final.with_name(f"{MARTS_FILE}.building-{uuid.uuid4().hex[:8]}")
+    try:
+        with duckdb.connect(str(building)) as con:
+            for name, frame in tables.items():
+                t = MARTS_BY_NAME[name]
+                declared = [c for c, _ in t.columns]
+                if frame.columns != declared:
+                    raise ValueError(f"marts.{name}: columns {frame.columns} differ from the declaration {declared}")
+                con.register("mart_frame", frame.to_arrow())
+                con.execute(f"CREATE TABLE {quote(name)} AS SELECT * FROM mart_frame")
+                con.unregister("mart_frame")
+                con.execute(f"COMMENT ON TABLE {quote(name)} IS {literal(t.description)}")
+                for column, description in t.columns:
+                    con.execute(f"COMMENT ON COLUMN {quote(name)}.{quote(column)} IS {literal(description)}")
+            con.execute("CHECKPOINT")
+        os.replace(building, final)
+    finally:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+    return final
+
+
+def read_conformed(con: duckdb.DuckDBPyConnection):
+    from transforms.indicators import Conformed
+
+    return Conformed(
+        **{
+            name: pl.from_arrow(con.sql(f"SELECT * FROM conformed.{quote(name)}").to_arrow_table()).lazy()
+            for name in Conformed.__dataclass_fields__
+        }
+    )
+
+
+def build_publication(
+    con: duckdb.DuckDBPyConnection, *, catalogue, as_of, run_id: str, batch_id: str
+) -> dict[str, pl.DataFrame]:
+    """Every mart table, computed from the conformed schema (pure transforms; this only reads and collects)."""
+    from datetime import datetime
+
+    from transforms.indicators import indicator_records, indicator_values, period_ends
+    from transforms.publication import catalogue_frame, highlight_report
+
+    conformed = read_conformed(con)
+    ends = period_ends(as_of)
+    records = indicator_records(conformed, catalogue, ends)
+    records_frame, values = pl.collect_all([records, indicator_values(records, catalogue, ends)])
+    teams = conformed.team.select("team_id", "team_name", "service_area_name").collect()
+    return {
+        "indicator_values": values,
+        "indicator_records": records_frame,
+        "highlight_report": highlight_report(values, catalogue, as_of),
+        "indicator_catalogue": catalogue_frame(catalogue),
+        "teams": teams,
+        "publication": pl.DataFrame(
+            {"run_id": [run_id], "batch_id": [batch_id], "as_of": [as_of], "published_at": [datetime.now()]}
+        ),
+    }
