@@ -70,7 +70,10 @@ C2,P1,2023-07-05,true,true
         # a CP visit that came only in the CIN file: a CP visit, in the wrong file
         (date(2023, 7, 5), "cp", "CP2", True, 1, ["ssd_cin_visits"], False),
     ]
-    assert out["source_visit_ids"].to_list() == [["C1", "V1"], ["C2"]]
+    assert out["source_records"].to_list() == [
+        [{"table_name": "ssd_cin_visits", "visit_id": "C1"}, {"table_name": "ssd_cp_visits", "visit_id": "V1"}],
+        [{"table_name": "ssd_cin_visits", "visit_id": "C2"}],
+    ]
 
 
 def test_cp_visit_with_blank_or_wrong_plan_id_is_linked_by_person_and_date():

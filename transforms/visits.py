@@ -86,7 +86,7 @@ def visits_per_child_day(records: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("is_bedroom_seen").any().alias("is_bedroom_seen"),
             pl.col("is_seen").is_null().any().alias("has_record_without_seen_flag"),
             pl.col("source_table").unique(maintain_order=True).alias("source_tables"),
-            pl.col("visit_id").alias("source_visit_ids"),
+            pl.struct(pl.col("source_table").alias("table_name"), "visit_id").alias("source_records"),
             pl.len().cast(pl.Int32).alias("record_count"),
             pl.col("recorded_cp_plan_id").drop_nulls().first().alias("recorded_cp_plan_id"),
             pl.col("recorded_cla_id").drop_nulls().first().alias("recorded_cla_id"),

@@ -171,8 +171,10 @@ def build_publication(
 
     conformed = read_conformed(con)
     ends = period_ends(as_of)
-    records = indicator_records(conformed, catalogue, ends)
-    records_frame, values = pl.collect_all([records, indicator_values(records, catalogue, ends)])
+    # Collected first: the values read the records nineteen times, and a lazy plan repeated that often is slow
+    # to optimise.
+    records_frame = indicator_records(conformed, catalogue, ends).collect()
+    values = indicator_values(records_frame.lazy(), catalogue, ends).collect()
     teams = conformed.team.select("team_id", "team_name", "service_area_name").collect()
     return {
         "indicator_values": values,
