@@ -148,7 +148,32 @@ def demo(
     _say(f"2. loading it into {warehouse_dir / 'warehouse.duckdb'}")
     summary = nightly_load(batch_dir, warehouse_dir, as_of=_parse_date(as_of))
     print_run_summary(summary)
-    _say(f"\nExplore: duckdb {warehouse_dir / 'warehouse.duckdb'}  (schemas raw, staging)")
+    from csc.report import write_reports
+    from warehouse.marts import marts_path
+
+    html_path, xlsx_path, text = write_reports(marts_path(warehouse_dir), folder)
+    _say(f"\n3. the highlight report (period end {as_of}):\n")
+    typer.echo(text)
+    _say(f"\nReport: {html_path} and {xlsx_path}")
+    _say(f"Explore: duckdb -readonly {marts_path(warehouse_dir)}  (indicator_values, indicator_records, ...)")
+
+
+@app.command()
+def report(
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds marts.duckdb).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the report files (default: warehouse).")] = None,
+) -> None:
+    """Write the highlight report from the published marts: an HTML page (readable offline) and an Excel workbook."""
+    from csc.report import write_reports
+    from warehouse.marts import marts_path
+
+    try:
+        html_path, xlsx_path, text = write_reports(marts_path(warehouse), out or warehouse)
+    except FileNotFoundError as e:
+        _say(f"error: {e}")
+        raise typer.Exit(1) from None
+    typer.echo(text)
+    _say(f"wrote {html_path} and {xlsx_path}")
 
 
 @app.command()

@@ -1,0 +1,244 @@
+"""The highlight report as the board sees it: an HTML page readable offline, an Excel workbook, and plain text.
+
+Everything is rendered from the published ``marts.duckdb`` tables; nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+RAG_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828"}
+RAG_FILLS = {"green": "#c8e6c9", "amber": "#ffecb3", "red": "#ffcdd2"}
+MONTHS = 6
+
+
+def format_value(value: float | None, polarity: str) -> str:
+    if value is None:
+        return "–"
+    if polarity in ("count",):
+        return f"{value:,.0f}"
+    if polarity == "rate":
+        return f"{value:.1f}"
+    return f"{value:.1f}%"
+
+
+def _polarities(catalogue: pl.DataFrame) -> dict[str, str]:
+    return dict(zip(catalogue["indicator_ref"], catalogue["polarity"], strict=True))
+
+
+def _target(value: float | None, polarity: str) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}%" if polarity in ("higher", "lower") else f"{value:g}"
+
+
+def sparkline(values: list[float | None], *, width: int = 90, height: int = 24) -> str:
+    """An inline SVG trend line (no scripts, no external files)."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return ""
+    lo, hi = min(v for _, v in points), max(v for _, v in points)
+    span = (hi - lo) or 1.0
+    step = (width - 6) / (len(values) - 1)
+    xy = [(3 + i * step, height - 3 - (v - lo) / span * (height - 6)) for i, v in points]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    last_x, last_y = xy[-1]
+    return (
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="six-month trend"><polyline fill="none" stroke="#37474f" stroke-width="1.5" points="{path}"/>'
+        f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" fill="#37474f"/></svg>'
+    )
+
+
+def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict) -> str:
+    polarity = _polarities(catalogue)
+    months = [report[f"month_end_{n}"][0] for n in range(1, MONTHS + 1)] if report.height else []
+    head_months = "".join(f"<th>{m:%b %y}</th>" for m in months)
+    rows, section = [], None
+    for r in report.iter_rows(named=True):
+        pol = polarity.get(r["indicator_ref"], "higher")
+        if r["section"] != section:
+            section = r["section"]
+            rows.append(f'<tr class="section"><td colspan="{13 + MONTHS}">{html.escape(section)}</td></tr>')
+        trend = [r[f"value_month_{n}"] for n in range(1, MONTHS + 1)]
+        rag = r["rag"] or ""
+        withheld = r["status"] == "withheld"
+        status = '<span class="withheld">withheld</span>' if withheld else ""
+        numerator = "" if r["numerator"] is None or pol in ("count", "rate") else f"{r['numerator']:,}"
+        denominator = "" if r["denominator"] is None else f"{r['denominator']:,}"
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(r['indicator_ref'])}</td>"
+            f'<td class="title">{html.escape(r["title"])}{" (lower is better)" if pol == "lower" else ""}</td>'
+            f"<td>{format_value(r['previous_financial_year'], pol)}</td>"
+            f"<td>{numerator}</td><td>{denominator}</td>"
+            f'<td class="current">{format_value(r["current_value"], pol)}{status}</td>'
+            f"<td>{html.escape(r['period_type'])}</td>"
+            + "".join(f"<td>{format_value(v, pol)}</td>" for v in trend)
+            + f"<td>{_target(r['target_min'], pol)}</td><td>{_target(r['target_upper'], pol)}</td>"
+            f"<td>{sparkline(trend)}</td>"
+            f'<td class="rag" style="background:{RAG_FILLS.get(rag, "transparent")};'
+            f'color:{RAG_COLOURS.get(rag, "#555")}">{html.escape(rag or ("withheld" if withheld else ""))}</td>'
+            "</tr>"
+        )
+    as_of = publication.get("as_of")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Children's Social Care Highlight Indicators {as_of}</title>
+<style>
+body {{ font-family: Arial, Helvetica, sans-serif; margin: 1.5em; color: #222; }}
+h1 {{ font-size: 1.4em; margin-bottom: 0.2em; }}
+p.meta {{ color: #555; margin-top: 0; }}
+table {{ border-collapse: collapse; font-size: 0.85em; }}
+th, td {{ border: 1px solid #ccc; padding: 4px 6px; text-align: right; vertical-align: middle; }}
+th {{ background: #263238; color: #fff; font-weight: normal; }}
+td.title {{ text-align: left; max-width: 28em; }}
+tr.section td {{ background: #eceff1; font-weight: bold; text-align: left; }}
+td.current {{ font-weight: bold; }}
+td.rag {{ font-weight: bold; text-transform: uppercase; text-align: center; }}
+span.withheld {{ display: block; color: #c62828; font-size: 0.8em; font-weight: normal; }}
+</style></head><body>
+<h1>Children's Social Care Highlight Indicators</h1>
+<p class="meta">Period end {as_of} &middot; batch {html.escape(str(publication.get("batch_id")))}
+&middot; published {publication.get("published_at"):%Y-%m-%d %H:%M} &middot; targets use the corporate minimum/upper
+model; RAG: green at or better than upper, amber between, red worse than minimum.</p>
+<table>
+<thead><tr><th>Ref</th><th>Performance measure</th><th>Previous FY</th><th>Num</th><th>Denom</th><th>Current</th>
+<th>Period</th>{head_months}<th>Min</th><th>Upper</th><th>Trend</th><th>RAG</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+</body></html>
+"""
+
+
+def render_text(report: pl.DataFrame, catalogue: pl.DataFrame) -> str:
+    polarity = _polarities(catalogue)
+    lines = [f"{'ref':<9}{'measure':<62}{'num':>7}{'denom':>7}{'current':>10}  {'rag':<8}"]
+    for r in report.iter_rows(named=True):
+        pol = polarity.get(r["indicator_ref"], "higher")
+        num = "" if r["numerator"] is None or pol in ("count", "rate") else f"{r['numerator']:,}"
+        den = "" if r["denominator"] is None else f"{r['denominator']:,}"
+        rag = r["rag"] or ("withheld" if r["status"] == "withheld" else "")
+        lines.append(
+            f"{r['indicator_ref']:<9}{r['title'][:60]:<62}{num:>7}{den:>7}"
+            f"{format_value(r['current_value'], pol):>10}  {rag:<8}"
+        )
+    return "\n".join(lines)
+
+
+def write_excel(
+    path: Path, report: pl.DataFrame, values: pl.DataFrame, catalogue: pl.DataFrame, teams: pl.DataFrame, as_of: date
+) -> None:
+    """The workbook for board papers: the report, the figures by team at the period end, and the definitions."""
+    import xlsxwriter
+
+    polarity = _polarities(catalogue)
+    wb = xlsxwriter.Workbook(str(path))
+    bold = wb.add_format({"bold": True})
+    header = wb.add_format({"bold": True, "bg_color": "#263238", "font_color": "#FFFFFF", "text_wrap": True})
+    section = wb.add_format({"bold": True, "bg_color": "#ECEFF1"})
+    pct = wb.add_format({"num_format": '0.0"%"'})
+    num = wb.add_format({"num_format": "#,##0"})
+    rate = wb.add_format({"num_format": "0.0"})
+    rag_formats = {k: wb.add_format({"bold": True, "bg_color": v, "align": "center"}) for k, v in RAG_FILLS.items()}
+
+    ws = wb.add_worksheet("Highlight report")
+    ws.write(0, 0, f"Children's Social Care Highlight Indicators - period end {as_of}", bold)
+    months = [report[f"month_end_{n}"][0] for n in range(1, MONTHS + 1)] if report.height else []
+    heads = ["Ref", "Performance measure", "Previous FY", "Num", "Denom", "Current", "Period"]
+    heads += [f"{m:%b %y}" for m in months] + ["Min", "Upper", "RAG", "Status"]
+    ws.write_row(2, 0, heads, header)
+    row, last_section = 3, None
+    for r in report.iter_rows(named=True):
+        pol = polarity.get(r["indicator_ref"], "higher")
+        fmt = pct if pol in ("higher", "lower") else (num if pol == "count" else rate)
+        if r["section"] != last_section:
+            last_section = r["section"]
+            ws.merge_range(row, 0, row, len(heads) - 1, last_section, section)
+            row += 1
+        ws.write(row, 0, r["indicator_ref"])
+        ws.write(row, 1, r["title"])
+        values_row = [r["previous_financial_year"], r["numerator"], r["denominator"], r["current_value"]]
+        for col, v in enumerate(values_row, start=2):
+            if v is not None:
+                ws.write_number(row, col, v, fmt if col in (2, 5) else num)
+        ws.write(row, 6, r["period_type"])
+        for n in range(1, MONTHS + 1):
+            v = r[f"value_month_{n}"]
+            if v is not None:
+                ws.write_number(row, 6 + n, v, fmt)
+        for col, v in ((7 + MONTHS, r["target_min"]), (8 + MONTHS, r["target_upper"])):
+            if v is not None:
+                ws.write_number(row, col, v, fmt)
+        if r["rag"]:
+            ws.write(row, 9 + MONTHS, r["rag"].upper(), rag_formats[r["rag"]])
+        ws.write(row, 10 + MONTHS, r["status"])
+        row += 1
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, len(heads), 10)
+    ws.freeze_panes(3, 2)
+
+    names = dict(zip(teams["team_id"], teams["team_name"], strict=True))
+    by_team = values.filter((pl.col("period_end") == as_of) & pl.col("team_id").is_not_null()).sort(
+        "indicator_ref", "team_id"
+    )
+    ws2 = wb.add_worksheet("By team")
+    ws2.write_row(0, 0, ["Ref", "Team id", "Team", "Num", "Denom", "Value", "RAG", "Status"], header)
+    for i, r in enumerate(by_team.iter_rows(named=True), start=1):
+        pol = polarity.get(r["indicator_ref"], "higher")
+        ws2.write_row(i, 0, [r["indicator_ref"], r["team_id"], names.get(r["team_id"], r["team_id"])])
+        for col, v in ((3, r["numerator"]), (4, r["denominator"])):
+            if v is not None:
+                ws2.write_number(i, col, v, num)
+        if r["value"] is not None:
+            ws2.write_number(i, 5, r["value"], pct if pol in ("higher", "lower") else num)
+        if r["rag"]:
+            ws2.write(i, 6, r["rag"].upper(), rag_formats[r["rag"]])
+        ws2.write(i, 7, r["status"])
+    ws2.set_column(0, 7, 14)
+    ws2.set_column(2, 2, 32)
+
+    ws3 = wb.add_worksheet("Definitions")
+    ws3.write_row(0, 0, catalogue.columns, header)
+    for i, r in enumerate(catalogue.iter_rows(), start=1):
+        ws3.write_row(i, 0, ["" if v is None else v for v in r])
+    ws3.set_column(0, len(catalogue.columns), 18)
+    ws3.set_column(2, 2, 60)
+    wb.close()
+
+
+def read_publication(marts_file: Path) -> dict[str, pl.DataFrame]:
+    import duckdb
+
+    if not marts_file.exists():
+        raise FileNotFoundError(f"{marts_file}: nothing published yet (run `csc run` first)")
+    with duckdb.connect(str(marts_file), read_only=True) as con:
+        return {
+            name: con.sql(f"SELECT * FROM {name}").pl()
+            for name in ("highlight_report", "indicator_values", "indicator_catalogue", "teams", "publication")
+        }
+
+
+def write_reports(marts_file: Path, out_dir: Path) -> tuple[Path, Path, str]:
+    tables = read_publication(marts_file)
+    publication = tables["publication"].row(0, named=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path, xlsx_path = out_dir / "highlight-report.html", out_dir / "highlight-report.xlsx"
+    html_path.write_text(
+        render_html(tables["highlight_report"], tables["indicator_catalogue"], publication), encoding="utf-8"
+    )
+    write_excel(
+        xlsx_path,
+        tables["highlight_report"],
+        tables["indicator_values"],
+        tables["indicator_catalogue"],
+        tables["teams"],
+        publication["as_of"],
+    )
+    return html_path, xlsx_path, render_text(tables["highlight_report"], tables["indicator_catalogue"])
