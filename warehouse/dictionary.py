@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from warehouse.conformed import CONFORMED_TABLES
 from warehouse.contract import TABLES, Column
+from warehouse.marts import MART_TABLES
 from warehouse.raw import RAW_METADATA_COLUMNS
 from warehouse.staging import LINEAGE_COLUMNS
 
@@ -63,4 +65,27 @@ def data_dictionary_markdown() -> str:
             "|---|---|---|---|",
         ]
         out += [f"| `{c.name}` | {c.duckdb_type} | {c.description} | {_staging_note(c)} |" for c in t.columns]
+    out += [
+        "",
+        "## Conformed tables (`warehouse.duckdb`, schema `conformed`)",
+        "",
+        "Built from staging by pure polars transforms (`transforms/`). Also: `conformed.reconciliation` (per run and",
+        "staging table: rows received, carried, excluded; kept for every run), `conformed.excluded_records` (each",
+        "staging row not carried, with the reason) and `conformed.orphan_records` (rows whose child is not in",
+        "`conformed.child`).",
+    ]
+    for t in CONFORMED_TABLES:
+        out += ["", f"### conformed.{t.name}", "", t.description, "", f"Key: `{', '.join(t.key)}`.", ""]
+        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in t.columns]]
+    out += [
+        "",
+        "## Published marts (`marts.duckdb`)",
+        "",
+        "The file analysts and reports read. Each run builds a new file and swaps it in whole, so a connection held",
+        "open keeps the publication it opened and a failed run leaves the last good one. No names, dates of birth",
+        "or addresses.",
+    ]
+    for t in MART_TABLES:
+        out += ["", f"### {t.name}", "", t.description, ""]
+        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in t.columns]]
     return "\n".join(out) + "\n"
