@@ -64,9 +64,15 @@ def load_staging(warehouse_dir: Path, batch_id: str) -> StagingBuild:
 
 @task(cache_policy=NO_CACHE)
 def load_conformed(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> ConformedResult:
+    from transforms.catalogue import load_catalogue
+    from transforms.reviews import ReviewTimescales
+
     logger = get_run_logger()
+    timescales = ReviewTimescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
     with connect(warehouse_dir) as con:
-        return build_and_write_conformed(con, batch_id=batch_id, as_of=as_of, run_id=run_id, progress=logger.info)
+        return build_and_write_conformed(
+            con, batch_id=batch_id, as_of=as_of, run_id=run_id, timescales=timescales, progress=logger.info
+        )
 
 
 @task(cache_policy=NO_CACHE)

@@ -120,7 +120,9 @@ def calendar_range(staging: dict[str, pl.LazyFrame]) -> tuple[date, date]:
     return lo, hi + CALENDAR_MARGIN
 
 
-def build_conformed(staging: dict[str, pl.LazyFrame], *, as_of: date) -> ConformedBuild:
+def build_conformed(
+    staging: dict[str, pl.LazyFrame], *, as_of: date, timescales: reviews.ReviewTimescales = reviews.DEFAULT_TIMESCALES
+) -> ConformedBuild:
     """All conformed tables for a batch whose extract date is ``as_of``."""
     keyed = {name: one_row_per_key(frame, table(name).key) for name, frame in staging.items()}
     excluded = [
@@ -143,7 +145,7 @@ def build_conformed(staging: dict[str, pl.LazyFrame], *, as_of: date) -> Conform
     cla_period = plans.cla_periods_of_care(cla_episode)
     referral = plans.referrals(keyed["ssd_cin_episodes"])
     records = visit_transforms.visit_records(keyed["ssd_cp_visits"], keyed["ssd_cla_visits"], keyed["ssd_cin_visits"])
-    cp_review = reviews.cp_reviews(keyed["ssd_cp_reviews"], cp_plan)
+    cp_review = reviews.cp_reviews(keyed["ssd_cp_reviews"], cp_plan, timescales)
     cla_review = reviews.cla_reviews(keyed["ssd_cla_reviews"], cla_period)
     s47 = front_door.s47_enquiries(keyed["ssd_s47_enquiry"])
     care_leaver_records = people.care_leaver_records(keyed["ssd_care_leavers"])
@@ -164,7 +166,10 @@ def build_conformed(staging: dict[str, pl.LazyFrame], *, as_of: date) -> Conform
         "initial_cp_conference": front_door.initial_cp_conferences(keyed["ssd_initial_cp_conference"], s47, cal),
         "cin_plan": cin_plan,
         "cp_plan": cp_plan.join(
-            reviews.cp_plan_next_review_due(cp_plan, cp_review), on="cp_plan_id", how="left", maintain_order="left"
+            reviews.cp_plan_next_review_due(cp_plan, cp_review, timescales),
+            on="cp_plan_id",
+            how="left",
+            maintain_order="left",
         ),
         "cla_episode": cla_episode,
         "cla_period_of_care": cla_period,
@@ -172,7 +177,7 @@ def build_conformed(staging: dict[str, pl.LazyFrame], *, as_of: date) -> Conform
         "visit": visit_transforms.visits(records, cp_plan, cla_period, cin_plan, referral),
         "cp_review": cp_review,
         "cla_review": cla_review,
-        "cla_review_chain": reviews.cla_review_chain(cla_review, cla_period, cal, as_of=as_of),
+        "cla_review_chain": reviews.cla_review_chain(cla_review, cla_period, cal, as_of=as_of, timescales=timescales),
         "cin_plan_review": reviews.cin_plan_reviews(keyed["ext_cin_plan_reviews"], cin_plan),
     }
 

@@ -9,6 +9,7 @@ review), so the chain can be read at any period end up to the batch's date.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -16,14 +17,35 @@ import polars as pl
 from transforms.calendar import add_working_days
 from transforms.spells import link_to_spell
 
-CP_FIRST_REVIEW = "3mo"
-CP_LATER_REVIEWS = "6mo"
-CLA_FIRST_REVIEW_WORKING_DAYS = 20
-CLA_SECOND_REVIEW = "3mo"
-CLA_LATER_REVIEWS = "6mo"
+
+@dataclass(frozen=True)
+class ReviewTimescales:
+    """Statutory review timescales; the defaults are the regulations' (and the catalogue's: 4.8 and 5.18)."""
+
+    cp_first_months: int = 3
+    cp_later_months: int = 6
+    cla_first_working_days: int = 20
+    cla_second_months: int = 3
+    cla_later_months: int = 6
+
+    @classmethod
+    def from_catalogue(cls, catalogue) -> ReviewTimescales:
+        cp, cla = catalogue["4.8"], catalogue["5.18"]
+        return cls(
+            cp_first_months=cp.param("first_review_months"),
+            cp_later_months=cp.param("later_review_months"),
+            cla_first_working_days=cla.param("first_review_working_days"),
+            cla_second_months=cla.param("second_review_months"),
+            cla_later_months=cla.param("later_review_months"),
+        )
 
 
-def cp_reviews(ssd_cp_reviews: pl.LazyFrame, cp_plans: pl.LazyFrame) -> pl.LazyFrame:
+DEFAULT_TIMESCALES = ReviewTimescales()
+
+
+def cp_reviews(
+    ssd_cp_reviews: pl.LazyFrame, cp_plans: pl.LazyFrame, timescales: ReviewTimescales = DEFAULT_TIMESCALES
+) -> pl.LazyFrame:
     """CP review conferences linked to their plan (by id, else by person and date inside the plan), with the due
     date each answered and whether it was held by then. Reviews with no date, or inside no plan, stay unlinked
     (``cp_plan_id`` null) and answer no due date."""
@@ -59,8 +81,8 @@ def cp_reviews(ssd_cp_reviews: pl.LazyFrame, cp_plans: pl.LazyFrame) -> pl.LazyF
         pl.when(pl.col("cp_plan_id").is_null())
         .then(pl.lit(None, dtype=pl.Date))
         .when(previous.is_null())
-        .then(pl.col("plan_start_date").dt.offset_by(CP_FIRST_REVIEW))
-        .otherwise(previous.dt.offset_by(CP_LATER_REVIEWS))
+        .then(pl.col("plan_start_date").dt.offset_by(f"{timescales.cp_first_months}mo"))
+        .otherwise(previous.dt.offset_by(f"{timescales.cp_later_months}mo"))
         .alias("due_date"),
         pl.int_range(1, pl.len() + 1)
         .over("cp_plan_id", order_by=["review_date", "cp_review_id"])
@@ -72,7 +94,9 @@ def cp_reviews(ssd_cp_reviews: pl.LazyFrame, cp_plans: pl.LazyFrame) -> pl.LazyF
     )
 
 
-def cp_plan_next_review_due(cp_plans: pl.LazyFrame, reviews: pl.LazyFrame) -> pl.LazyFrame:
+def cp_plan_next_review_due(
+    cp_plans: pl.LazyFrame, reviews: pl.LazyFrame, timescales: ReviewTimescales = DEFAULT_TIMESCALES
+) -> pl.LazyFrame:
     """Per plan, the review due after its last review (or 3 months from the start if it has had none)."""
     last = (
         reviews.filter(pl.col("cp_plan_id").is_not_null())
@@ -84,8 +108,8 @@ def cp_plan_next_review_due(cp_plans: pl.LazyFrame, reviews: pl.LazyFrame) -> pl
         .join(last, on="cp_plan_id", how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col("last_review_date").is_null())
-            .then(pl.col("start_date").dt.offset_by(CP_FIRST_REVIEW))
-            .otherwise(pl.col("last_review_date").dt.offset_by(CP_LATER_REVIEWS))
+            .then(pl.col("start_date").dt.offset_by(f"{timescales.cp_first_months}mo"))
+            .otherwise(pl.col("last_review_date").dt.offset_by(f"{timescales.cp_later_months}mo"))
             .alias("next_review_due_date"),
             pl.col("review_count").fill_null(0).cast(pl.Int32),
         )
@@ -121,10 +145,16 @@ def cla_reviews(ssd_cla_reviews: pl.LazyFrame, cla_periods: pl.LazyFrame) -> pl.
 
 
 def cla_review_chain(
-    reviews: pl.LazyFrame, cla_periods: pl.LazyFrame, cal: pl.LazyFrame, *, as_of: date
+    reviews: pl.LazyFrame,
+    cla_periods: pl.LazyFrame,
+    cal: pl.LazyFrame,
+    *,
+    as_of: date,
+    timescales: ReviewTimescales = DEFAULT_TIMESCALES,
 ) -> pl.LazyFrame:
     """One record per due date of each period of care up to ``as_of``: the review that answered it (if any),
     and whether it was held by the due date. A due date that passed with no review is a record with no review."""
+    second, later = f"{timescales.cla_second_months}mo", f"{timescales.cla_later_months}mo"
     held = (
         reviews.filter(~pl.col("is_cancelled") & pl.col("cla_id").is_not_null() & (pl.col("review_date") <= as_of))
         .select("cla_id", "cla_review_id", "review_date")
@@ -136,7 +166,7 @@ def cla_review_chain(
         cla_periods.select("cla_id", "person_id", "start_date", "end_date"),
         cal,
         date_column="start_date",
-        days=CLA_FIRST_REVIEW_WORKING_DAYS,
+        days=timescales.cla_first_working_days,
         alias="first_due_date",
     )
     # The due date each review answers depends only on the review before it.
@@ -147,8 +177,8 @@ def cla_review_chain(
             pl.when(pl.col("n") == 1)
             .then(pl.col("first_due_date"))
             .when(pl.col("n") == 2)
-            .then(pl.col("previous_review_date").dt.offset_by(CLA_SECOND_REVIEW))
-            .otherwise(pl.col("previous_review_date").dt.offset_by(CLA_LATER_REVIEWS))
+            .then(pl.col("previous_review_date").dt.offset_by(second))
+            .otherwise(pl.col("previous_review_date").dt.offset_by(later))
             .alias("due_date")
         )
     )
@@ -160,8 +190,8 @@ def cla_review_chain(
             pl.when(pl.col("n") == 0)
             .then(pl.col("first_due_date"))
             .when(pl.col("n") == 1)
-            .then(pl.col("last_review_date").dt.offset_by(CLA_SECOND_REVIEW))
-            .otherwise(pl.col("last_review_date").dt.offset_by(CLA_LATER_REVIEWS))
+            .then(pl.col("last_review_date").dt.offset_by(second))
+            .otherwise(pl.col("last_review_date").dt.offset_by(later))
             .alias("due_date"),
             (pl.col("n") + 1).alias("n"),
             pl.lit(None, dtype=pl.String).alias("cla_review_id"),

@@ -418,16 +418,23 @@ def read_staging(con: duckdb.DuckDBPyConnection) -> dict[str, pl.LazyFrame]:
 
 
 def build_and_write_conformed(
-    con: duckdb.DuckDBPyConnection, *, batch_id: str, as_of, run_id: str, progress=lambda message: None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    batch_id: str,
+    as_of,
+    run_id: str,
+    timescales=None,
+    progress=lambda message: None,
 ) -> ConformedResult:
     """Build every conformed table from staging and replace them in one transaction, with the run's
     reconciliation, excluded records and orphans."""
     import time
 
     from transforms.conformed import build_conformed
+    from transforms.reviews import DEFAULT_TIMESCALES
 
     started = time.perf_counter()
-    build = build_conformed(read_staging(con), as_of=as_of)
+    build = build_conformed(read_staging(con), as_of=as_of, timescales=timescales or DEFAULT_TIMESCALES)
     names = list(build.tables)
     frames = pl.collect_all([build.tables[n] for n in names] + [build.excluded, build.reconciliation, build.orphans])
     tables = dict(zip(names, frames[: len(names)], strict=True))
