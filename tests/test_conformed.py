@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.frames import staging
 from transforms.conformed import build_conformed
@@ -86,3 +88,30 @@ def test_plans_carry_the_team_of_the_allocation_open_at_their_start():
         ("CP2", "T2", "W2"),
         ("CP3", None, None),
     ]
+
+
+people_ids = st.lists(st.sampled_from(["1", "01", "001", "A", "B"]), max_size=4, unique=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(people_ids, st.lists(st.tuples(st.sampled_from(["1", "01", "A", "Z"]), st.integers(1, 28)), max_size=8))
+def test_every_fact_child_is_in_the_child_dimension_or_reported(persons, events):
+    frames = empty_staging()
+    frames["ssd_person"] = staging("ssd_person", "pers_person_id\n" + "\n".join(persons))
+    frames["ssd_cp_plans"] = staging(
+        "ssd_cp_plans",
+        "cppl_cp_plan_id,cppl_person_id,cppl_cp_plan_start_date\n"
+        + "\n".join(f"CP{i},{p},2023-08-{d:02d}" for i, (p, d) in enumerate(events)),
+    )
+    frames["ssd_cin_visits"] = staging(
+        "ssd_cin_visits",
+        "cinv_cin_visit_id,cinv_person_id,cinv_cin_visit_date\n"
+        + "\n".join(f"V{i},{p},2023-08-{d:02d}" for i, (p, d) in enumerate(events)),
+    )
+    build = build_conformed(frames, as_of=AS_OF)
+    children = set(build.tables["child"].collect()["person_id"])
+    reported = {(r[0], r[2]) for r in build.orphans.collect().rows()}
+    for name in ("cp_plan", "visit"):
+        for person in build.tables[name].collect()["person_id"]:
+            assert person in children or (name, person) in reported
+    assert len(reported) == len({(n, p) for n in ("cp_plan", "visit") for p, _ in events if p not in persons})
