@@ -95,7 +95,7 @@ h1 {{ font-size: 1.4em; margin-bottom: 0.2em; }}
 p.meta {{ color: #555; margin-top: 0; }}
 table {{ border-collapse: collapse; font-size: 0.85em; }}
 th, td {{ border: 1px solid #ccc; padding: 4px 6px; text-align: right; vertical-align: middle; }}
-th {{ background: #263238; color: #fff; font-weight: normal; }}
+th {{ background: #263238; color: #fff; font-weight: normal; text-align: center; }}
 td.title {{ text-align: left; max-width: 28em; }}
 tr.section td {{ background: #eceff1; font-weight: bold; text-align: left; }}
 td.current {{ font-weight: bold; }}
