@@ -1,0 +1,111 @@
+"""One end-to-end run on a generated batch: ingest, conformed, publication, and an analyst reading throughout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import date
+
+import duckdb
+import pytest
+
+from csc.synthetic import generate_batch
+
+AS_OF = date(2023, 8, 31)
+
+ANALYST = textwrap.dedent(
+    """
+    import sys, time, pathlib, duckdb
+    marts, go, done = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+    held = duckdb.connect(marts, read_only=True)
+    before = held.execute("SELECT batch_id FROM publication").fetchone()[0]
+    go.write_text("open")
+    while not done.exists():
+        # the held connection keeps answering while the second run builds and swaps in a new file
+        assert held.execute("SELECT count(*) FROM indicator_values").fetchone()[0] > 0
+        time.sleep(0.05)
+    still = held.execute("SELECT batch_id FROM publication").fetchone()[0]
+    held.close()
+    after = duckdb.connect(marts, read_only=True).execute("SELECT batch_id FROM publication").fetchone()[0]
+    print(before, still, after)
+    """
+)
+
+
+@pytest.mark.slow
+def test_generated_batch_end_to_end(prefect_harness, tmp_path):
+    from flows.nightly import nightly_load
+
+    batch = tmp_path / "batch"
+    written = generate_batch(batch, as_of=AS_OF, scale="tiny", seed=7)
+    wh = tmp_path / "wh"
+    first = nightly_load(batch, wh, as_of=AS_OF)
+
+    # raw and staging hold every row written, and the reconciliation balances
+    assert first.load.rows_loaded == sum(written.values()) and first.load.rows_rejected == 0
+    assert first.staging.rows == written
+    assert first.conformed.unbalanced_tables == []
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM staging.rejected_values").fetchone() == (0,)
+        assert con.execute("SELECT bool_and(is_balanced) FROM conformed.reconciliation").fetchone() == (True,)
+        # every staging table is in the reconciliation
+        assert con.execute("SELECT count(DISTINCT table_name) FROM conformed.reconciliation").fetchone() == (21,)
+
+    marts = wh / "marts.duckdb"
+    with duckdb.connect(str(marts), read_only=True) as con:
+        ends = con.execute("SELECT count(DISTINCT period_end) FROM indicator_values").fetchone()[0]
+        refs = con.execute("SELECT count(DISTINCT indicator_ref) FROM indicator_values").fetchone()[0]
+        teams = con.execute(
+            "SELECT count(DISTINCT team_id) FROM indicator_values WHERE team_id IS NOT NULL"
+        ).fetchone()[0]
+        assert (ends, refs) == (14, 19) and teams >= 3
+        # every indicator has a whole-service figure at every period end
+        assert con.execute("SELECT count(*) FROM indicator_values WHERE team_id IS NULL").fetchone() == (14 * 19,)
+        # the figures add up from the drill-through records
+        mismatched = con.execute(
+            """
+            SELECT count(*) FROM indicator_values v
+            JOIN (SELECT indicator_ref, period_end, count(*) FILTER (WHERE in_numerator) AS n, count(*) AS d
+                  FROM indicator_records GROUP BY ALL) r USING (indicator_ref, period_end)
+            WHERE v.team_id IS NULL AND v.denominator IS NOT NULL AND (v.numerator != r.n OR v.denominator != r.d)
+            """
+        ).fetchone()[0]
+        assert mismatched == 0
+        # nothing personal is published
+        columns = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE NOT internal").fetchall()]
+        assert not [
+            c
+            for c in columns
+            if any(w in c for w in ("name", "birth", "dob", "postcode", "address"))
+            and c not in ("team_name", "service_area_name")
+        ]
+        assert con.execute("SELECT count(*) FROM highlight_report").fetchone() == (19,)
+
+    # a second night, while an analyst holds the publication open in another process
+    second_batch = tmp_path / "batch2"
+    generate_batch(second_batch, as_of=AS_OF, scale="tiny", seed=8)
+    go, done = tmp_path / "go", tmp_path / "done"
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, str(marts), str(go), str(done)], stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not go.exists():
+        assert analyst.poll() is None and time.monotonic() < deadline, "analyst process did not start"
+        time.sleep(0.05)
+    second = nightly_load(second_batch, wh, as_of=AS_OF)
+    done.write_text("done")
+    out, _ = analyst.communicate(timeout=60)
+    assert analyst.returncode == 0
+    before, still, after = out.split()
+    assert before == still == first.batch_id and after == second.batch_id != first.batch_id
+
+    # a third run of the same batch adds nothing
+    counts = "SELECT (SELECT count(*) FROM raw.ssd_cp_visits), (SELECT count(*) FROM raw.load_manifest)"
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        before_counts = con.execute(counts).fetchone()
+    again = nightly_load(second_batch, wh, as_of=AS_OF)
+    assert again.load.already_loaded
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(counts).fetchone() == before_counts
