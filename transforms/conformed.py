@@ -79,13 +79,9 @@ def with_allocation_at(frame: pl.LazyFrame, allocation: pl.LazyFrame, *, key: st
         frame,
         allocation,
         event_key=key,
-        event_person="person_id",
         event_date=on_date,
         recorded_spell_id=None,
         spell_id="involvement_id",
-        spell_person="person_id",
-        spell_start="start_date",
-        spell_end="end_date",
         linked_id="_involvement_id",
         end_inclusive=True,
     )

@@ -166,6 +166,18 @@ def _records(frame: pl.LazyFrame, **columns: pl.Expr) -> pl.LazyFrame:
     return frame.select(exprs)
 
 
+def _child_records(frame: pl.LazyFrame, **columns: pl.Expr) -> pl.LazyFrame:
+    """Records about children: the record is the child, counted for the team and worker of its allocation."""
+    return _records(
+        frame,
+        person_id=pl.col("person_id"),
+        record_id=pl.col("person_id"),
+        team_id=pl.col("team_id"),
+        worker_id=pl.col("worker_id"),
+        **columns,
+    )
+
+
 def _date_text(column: str) -> pl.Expr:
     return pl.col(column).dt.to_string("%Y-%m-%d").fill_null("none")
 
@@ -185,12 +197,8 @@ def management_oversight_1_1(c: Conformed, cat: Catalogue, ind: Indicator, e: da
         .join(latest, on="person_id", how="left")
         .with_columns(pl.col("team_id").fill_null(cat.unallocated_team))
     )
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=in_last_days("latest", e, window).fill_null(False),
         key_date=pl.col("latest"),
         due_date=pl.col("latest") + timedelta(days=window),
@@ -200,12 +208,8 @@ def management_oversight_1_1(c: Conformed, cat: Catalogue, ind: Indicator, e: da
 
 def _cohort_count(cohort: pl.LazyFrame, c: Conformed, cat: Catalogue, e: date, key_date: str, what: str):
     frame = with_team_at(cohort, c, cat, e)
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=pl.lit(True),
         key_date=pl.col(key_date),
         detail=pl.lit(f"{what} since ") + _date_text(key_date),
@@ -267,12 +271,8 @@ def _open_cin_plans(c: Conformed, e: date) -> pl.LazyFrame:
 
 def cin_plan_3_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     frame = with_team_at(cin_cohort(c, cat, e), c, cat, e).join(_open_cin_plans(c, e), on="person_id", how="left")
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=pl.col("cin_plan_id").is_not_null(),
         key_date=pl.col("cin_plan_start_date"),
         detail=pl.lit("CIN plan open since ") + _date_text("cin_plan_start_date"),
@@ -293,12 +293,8 @@ def cin_plan_reviews_3_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) 
         .join(_open_cin_plans(c, e), on="person_id", how="inner")
         .join(latest_review, on="person_id", how="left")
     )
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=(
             pl.col("latest_review_date").is_between(since, e).fill_null(False)
             | pl.col("cin_plan_start_date").is_between(since, e)
@@ -319,12 +315,8 @@ def _visited_in_window(cohort: pl.LazyFrame, c: Conformed, cat: Catalogue, e: da
 def cin_visits_3_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days = ind.param("window_days")
     frame = _visited_in_window(cin_cohort(c, cat, e), c, cat, e, days)
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=in_last_days("latest_seen_visit_date", e, days).fill_null(False),
         key_date=pl.col("latest_seen_visit_date"),
         due_date=pl.col("latest_seen_visit_date") + timedelta(days=days),
@@ -337,12 +329,8 @@ def cp_visits_4_7_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl
     frame = _visited_in_window(cp_cohort(c, e), c, cat, e, 0)
     frame = add_working_days(frame, c.calendar, date_column="latest_seen_visit_date", days=n, alias="visit_due")
     frame = add_working_days(frame, c.calendar, date_column="plan_start_date", days=n, alias="start_due")
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=((pl.col("visit_due") >= e).fill_null(False) | (pl.col("start_due") >= e).fill_null(False)),
         key_date=pl.coalesce("latest_seen_visit_date", "plan_start_date"),
         due_date=pl.max_horizontal("visit_due", "start_due"),
@@ -422,12 +410,8 @@ def cla_assessment_5_10(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -
         .agg(pl.col("authorised_date").max().alias("latest_authorised_date"))
     )
     frame = with_team_at(cla_cohort(c, e), c, cat, e).join(latest, on="person_id", how="left")
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         # the numerator is the bad outcome: lower is better
         in_numerator=(
             pl.col("latest_authorised_date").is_null() | (pl.col("latest_authorised_date") < e - timedelta(days=days))
@@ -441,12 +425,8 @@ def cla_assessment_5_10(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -
 def cla_visits_5_11(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days, grace = ind.param("window_days"), ind.param("new_episode_grace_days")
     frame = _visited_in_window(cla_cohort(c, e), c, cat, e, days)
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=(
             in_last_days("latest_seen_visit_date", e, days).fill_null(False)
             | in_last_days("episode_start_date", e, grace)
@@ -484,12 +464,8 @@ def cla_reviews_5_18(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> p
 
 def _care_leavers(c: Conformed, cat: Catalogue, e: date, in_numerator: pl.Expr, detail: pl.Expr):
     frame = with_team_at(care_leaver_cohort(c, cat, e), c, cat, e)
-    return _records(
+    return _child_records(
         frame,
-        person_id=pl.col("person_id"),
-        record_id=pl.col("person_id"),
-        team_id=pl.col("team_id"),
-        worker_id=pl.col("worker_id"),
         in_numerator=in_numerator.fill_null(False),
         key_date=pl.col("latest_contact_date"),
         detail=detail,

@@ -21,14 +21,14 @@ def link_to_spell(
     spells: pl.LazyFrame,
     *,
     event_key: str,
-    event_person: str,
     event_date: str,
     recorded_spell_id: str | None,
     spell_id: str,
-    spell_person: str,
-    spell_start: str,
-    spell_end: str,
     linked_id: str,
+    event_person: str = "person_id",
+    spell_person: str = "person_id",
+    spell_start: str = "start_date",
+    spell_end: str = "end_date",
     end_inclusive: bool = False,
 ) -> pl.LazyFrame:
     """Add ``linked_id`` (the spell the event belongs to) and ``{linked_id}_matched_by`` ('id', 'person and

@@ -104,16 +104,13 @@ def visits(
 ) -> pl.LazyFrame:
     """The visit fact: one row per child per day, classified and linked to the plan or period it belongs to."""
     days = visits_per_child_day(records)
-    common = {"event_key": "visit_key", "event_person": "person_id", "event_date": "visit_date"}
+    common = {"event_key": "visit_key", "event_date": "visit_date"}
     linked = link_to_spell(
         days,
         cp_plans,
         **common,
         recorded_spell_id="recorded_cp_plan_id",
         spell_id="cp_plan_id",
-        spell_person="person_id",
-        spell_start="start_date",
-        spell_end="end_date",
         linked_id="cp_plan_id",
     )
     linked = link_to_spell(
@@ -122,9 +119,6 @@ def visits(
         **common,
         recorded_spell_id="recorded_cla_id",
         spell_id="cla_id",
-        spell_person="person_id",
-        spell_start="start_date",
-        spell_end="end_date",
         linked_id="cla_id",
     )
     linked = link_to_spell(
@@ -133,9 +127,6 @@ def visits(
         **common,
         recorded_spell_id=None,
         spell_id="cin_plan_id",
-        spell_person="person_id",
-        spell_start="start_date",
-        spell_end="end_date",
         linked_id="cin_plan_id",
     )
     linked = link_to_spell(
@@ -144,7 +135,6 @@ def visits(
         **common,
         recorded_spell_id=None,
         spell_id="referral_id",
-        spell_person="person_id",
         spell_start="referral_date",
         spell_end="close_date",
         linked_id="referral_id",
