@@ -1,0 +1,230 @@
+"""Validate a batch: run every rule's SQL on the warehouse, validate each table with its Great Expectations suite,
+and return the results per rule and the record-level exceptions.
+
+A rule that crashes fails the run loudly (``RuleCrashed``): a check is never skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from expectations.rules import BATCH_TABLE, Rule
+from expectations.suites import basic_rules, flag_column, read_suites
+from warehouse.contract import TABLES_BY_NAME
+from warehouse.db import quote
+
+VIOLATION_SCHEMA = {
+    "rule_id": pl.String,
+    "record_id": pl.String,
+    "person_id": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+
+
+class RuleCrashed(RuntimeError):
+    """A rule's check could not run: the run fails rather than publish figures that were not checked."""
+
+
+@dataclass
+class RuleOutcome:
+    rule: Rule
+    checked: int
+    failed: int
+
+    @property
+    def passed(self) -> int:
+        return self.checked - self.failed
+
+
+@dataclass
+class QualityResult:
+    outcomes: list[RuleOutcome]
+    exceptions: pl.DataFrame  # rule_id, table_name, record_id, person_id, column_name, value, message
+    docs_index: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def blocking_failures(self) -> list[Rule]:
+        return [o.rule for o in self.outcomes if o.rule.is_blocking and o.failed]
+
+    @property
+    def withheld_indicators(self) -> set[str]:
+        return {ref for rule in self.blocking_failures for ref in rule.indicators}
+
+
+def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], as_of: date) -> pl.DataFrame:
+    """The records that break each rule, from the rule's SQL."""
+    frames = []
+    for rule in rules:
+        try:
+            found = con.execute(
+                f"SELECT CAST(record_id AS VARCHAR), CAST(person_id AS VARCHAR), CAST(value AS VARCHAR), "
+                f"CAST(message AS VARCHAR) FROM ({rule.sql_for(as_of)}) AS rule_rows"
+            ).fetchall()
+        except duckdb.Error as e:
+            raise RuleCrashed(f"data-quality rule {rule.id} could not run: {str(e).splitlines()[0]}") from e
+        frames.append(
+            pl.DataFrame(
+                [(rule.id, *row) for row in found], schema=VIOLATION_SCHEMA, orient="row"
+            ).unique(maintain_order=True)
+        )
+    return pl.concat(frames) if frames else pl.DataFrame(schema=VIOLATION_SCHEMA)
+
+
+def validation_frames(
+    con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], violations: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """Per table: every staging record (key, person, file, row) with one column per rule marking the records that
+    break it. The batch frame has one row."""
+    by_rule = {
+        rule_id: set(ids) for rule_id, ids in violations.group_by("rule_id").agg(pl.col("record_id")).iter_rows()
+    }
+    frames = {}
+    for name, t in TABLES_BY_NAME.items():
+        person = t.person_column or "NULL"
+        base = pl.from_arrow(
+            con.sql(
+                f"SELECT CAST({quote(t.key)} AS VARCHAR) AS record_id, CAST({person} AS VARCHAR) AS person_id, "
+                f"_source_file, _row_number FROM staging.{quote(name)}"
+            ).to_arrow_table()
+        )
+        frames[name] = base.with_columns(
+            pl.col("record_id").is_in(list(by_rule.get(r.id, ()))).alias(flag_column(r.id))
+            for r in rules
+            if r.table == name
+        )
+    frames[BATCH_TABLE] = pl.DataFrame(
+        {flag_column(r.id): [bool(by_rule.get(r.id))] for r in rules if r.table == BATCH_TABLE}
+        | {"record_id": ["batch"]}
+    )
+    return frames
+
+
+_EXPECTATION_CLASSES = {
+    "expect_column_values_to_not_be_null": "ExpectColumnValuesToNotBeNull",
+    "expect_column_values_to_be_in_set": "ExpectColumnValuesToBeInSet",
+}
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def validate_with_gx(
+    frames: dict[str, pl.DataFrame], suites: dict[str, dict], docs_dir: Path | None
+) -> dict[str, tuple[int, int, list[dict]]]:
+    """Run each table's suite; per rule id: (records checked, records failing, the failing rows GX reports).
+    With ``docs_dir``, Data Docs for the run are built there."""
+    _quiet_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    site = "csc_data_quality"
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name=site,
+            site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            },
+        )
+    source = context.data_sources.add_pandas("dq")
+    definitions = []
+    for name, suite_dict in suites.items():
+        if name not in frames or not suite_dict["expectations"]:
+            continue
+        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe(name)
+        suite = gx.ExpectationSuite(
+            name=suite_dict["name"],
+            expectations=[
+                getattr(gx.expectations, _EXPECTATION_CLASSES[e["type"]])(**e["kwargs"], meta=e["meta"])
+                for e in suite_dict["expectations"]
+            ],
+            meta=suite_dict.get("meta"),
+        )
+        suite = context.suites.add(suite)
+        definitions.append(
+            (name, context.validation_definitions.add(gx.ValidationDefinition(data=batch, suite=suite, name=name)))
+        )
+    index_columns = ["record_id", "_source_file", "_row_number"]
+    out: dict[str, tuple[int, int, list[dict]]] = {}
+    for name, definition in definitions:
+        frame = frames[name]
+        result = definition.run(
+            batch_parameters={"dataframe": frame.to_pandas()},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [c for c in index_columns if c in frame.columns],
+            },
+        )
+        for r in result.results:
+            rule_id = r.expectation_config.meta["rule_id"]
+            if r.exception_info and r.exception_info.get("raised_exception"):
+                raise RuleCrashed(f"data-quality rule {rule_id}: {r.exception_info.get('exception_message')}")
+            out[rule_id] = (
+                int(r.result.get("element_count", frame.height)),
+                int(r.result.get("unexpected_count", 0) or 0),
+                list(r.result.get("unexpected_index_list") or []),
+            )
+    if docs_dir is not None:
+        context.build_data_docs(site_names=[site])
+    return out
+
+
+def run_quality(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rules: tuple[Rule, ...],
+    as_of: date,
+    docs_dir: Path | None = None,
+    suites: dict[str, dict] | None = None,
+) -> QualityResult:
+    violations = evaluate_rules(con, rules, as_of)
+    frames = validation_frames(con, rules, violations)
+    results = validate_with_gx(frames, suites or read_suites(), docs_dir)
+    all_rules = basic_rules() + rules
+    missing = [r.id for r in all_rules if r.id not in results]
+    if missing:
+        raise RuleCrashed(
+            f"rules {', '.join(missing)} are not in the Great Expectations suites: run `csc dq-suites` and commit"
+        )
+    outcomes = []
+    for rule in all_rules:
+        checked, failed, _ = results[rule.id]
+        reported = violations.filter(pl.col("rule_id") == rule.id)["record_id"].n_unique()
+        outcomes.append(RuleOutcome(rule, checked, max(failed, reported) if rule.table != BATCH_TABLE else failed))
+    basic = [
+        {
+            "rule_id": rule.id,
+            "record_id": None,
+            "person_id": None,
+            "value": None,
+            "message": f"{row.get('_source_file')} row {row.get('_row_number')} has no {rule.column}",
+        }
+        for rule in basic_rules()
+        for row in results[rule.id][2]
+    ]
+    meta = pl.DataFrame(
+        [(r.id, r.table, r.column) for r in all_rules],
+        schema={"rule_id": pl.String, "table_name": pl.String, "column_name": pl.String},
+        orient="row",
+    )
+    exceptions = (
+        pl.concat([violations, pl.DataFrame(basic, schema=VIOLATION_SCHEMA)])
+        .join(meta, on="rule_id", how="left")
+        .select("rule_id", "table_name", "record_id", "person_id", "column_name", "value", "message")
+    )
+    docs_index = docs_dir / "index.html" if docs_dir is not None else None
+    return QualityResult(outcomes=outcomes, exceptions=exceptions, docs_index=docs_index)
