@@ -123,6 +123,16 @@ def print_run_summary(summary) -> None:
         "is not in ssd_person; reconciliation "
         + ("balances" if not conformed.unbalanced_tables else f"DOES NOT BALANCE for {conformed.unbalanced_tables}")
     )
+    quality = summary.quality
+    _say(
+        f"  data quality: {quality.rules_failed} of {quality.rules_checked} rules failed, {quality.exceptions:,} "
+        f"records to fix (marts: dq_exceptions); Data Docs: {quality.docs_index}"
+    )
+    if quality.withheld_indicators:
+        _say(
+            f"  WITHHELD (blocking rules {', '.join(quality.blocking_rules_failed)} failed): "
+            f"{', '.join(quality.withheld_indicators)}"
+        )
     for f in load.problems:
         _say(f"  {f.status}: {f.message}")
 
@@ -174,6 +184,16 @@ def report(
         raise typer.Exit(1) from None
     typer.echo(text)
     _say(f"wrote {html_path} and {xlsx_path}")
+
+
+@app.command("dq-suites")
+def dq_suites() -> None:
+    """Rewrite the Great Expectations suites in expectations/suites/ from the rule catalogue and the contract."""
+    from expectations.rules import load_rules
+    from expectations.suites import write_suites
+
+    for path in write_suites(load_rules()):
+        _say(f"wrote {path}")
 
 
 @app.command()

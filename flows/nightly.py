@@ -21,6 +21,7 @@ from warehouse.batch import Batch, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult, build_and_write_conformed  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.marts import build_publication, publish  # noqa: E402
+from warehouse.quality import QualitySummary  # noqa: E402
 from warehouse.raw import BatchLoad, load_batch  # noqa: E402
 from warehouse.staging import StagingBuild, build_staging  # noqa: E402
 
@@ -33,6 +34,7 @@ class RunSummary:
     load: BatchLoad
     staging: StagingBuild
     conformed: ConformedResult
+    quality: QualitySummary
     published: dict[str, int]
     notes: list[str] = field(default_factory=list)
 
@@ -76,14 +78,50 @@ def load_conformed(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str)
 
 
 @task(cache_policy=NO_CACHE)
-def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> dict[str, int]:
+def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> QualitySummary:
+    """Validate the batch with every data-quality rule (Great Expectations), store the results, build Data Docs."""
+    from expectations.rules import load_rules
+    from expectations.runner import run_quality
+    from warehouse.quality import record_quality
+
+    logger = get_run_logger()
+    docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
+    with connect(warehouse_dir) as con:
+        result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir)
+        summary, _ = record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
+    logger.info(
+        f"data quality: {summary.rules_failed} of {summary.rules_checked} rules failed, "
+        f"{summary.exceptions:,} records to fix; Data Docs: {summary.docs_index}"
+    )
+    if summary.blocking_rules_failed:
+        logger.warning(
+            f"blocking rules failed ({', '.join(summary.blocking_rules_failed)}): withholding "
+            f"{', '.join(summary.withheld_indicators)}"
+        )
+    return summary
+
+
+@task(cache_policy=NO_CACHE)
+def publish_indicators(
+    warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
+) -> dict[str, int]:
     """Compute the indicators from conformed and swap in a new marts.duckdb."""
     from transforms.catalogue import load_catalogue
+    from warehouse.quality import rule_summary
 
     logger = get_run_logger()
     catalogue = load_catalogue(settings().indicator_catalogue)
     with connect(warehouse_dir) as con:
-        tables = build_publication(con, catalogue=catalogue, as_of=as_of, run_id=run_id, batch_id=batch_id)
+        tables = build_publication(
+            con,
+            catalogue=catalogue,
+            as_of=as_of,
+            run_id=run_id,
+            batch_id=batch_id,
+            withheld=set(withheld),
+            dq_exceptions=con.sql("SELECT * EXCLUDE (team_id) FROM dq.exceptions").pl(),
+            dq_rule_summary=rule_summary(con, run_id),
+        )
     path = publish(warehouse_dir, tables)
     logger.info(f"published {path} ({len(tables['indicator_values']):,} indicator values)")
     return {name: frame.height for name, frame in tables.items()}
@@ -109,5 +147,6 @@ def nightly_load(
     conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, run_id)
     if conformed.unbalanced_tables:
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")
-    published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id)
-    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, published)
+    quality = check_quality(warehouse_dir, batch.batch_id, run_as_of, run_id)
+    published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id, quality.withheld_indicators)
+    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, quality, published)

@@ -104,6 +104,39 @@ MART_TABLES: tuple[MartTable, ...] = (
         (("team_id", "Team id."), ("team_name", "Team name."), ("service_area_name", "Parent unit.")),
     ),
     MartTable(
+        "dq_exceptions",
+        "Every record that breaks a data-quality rule in this run: what to fix, where, and why.",
+        (
+            ("run_id", "Pipeline run."),
+            ("rule_id", "Rule broken (see dq_rule_summary)."),
+            ("severity", "blocking (withholds the indicators it affects) or warning."),
+            ("owner", "Who fixes it: 'team' (the child's team) or a data role."),
+            ("table_name", "Contract table holding the record (batch for batch-level rules)."),
+            ("record_id", "The record's primary key in that table, as in the generator's faults log."),
+            ("person_id", "The child (case-system id)."),
+            ("column_name", "The column to fix."),
+            ("value", "The value found."),
+            ("message", "What is wrong, in plain English."),
+        ),
+    ),
+    MartTable(
+        "dq_rule_summary",
+        "Per data-quality rule in this run: records checked, failed and passed, and the previous run's failures.",
+        (
+            ("rule_id", "Rule id."),
+            ("description", "What the rule checks."),
+            ("severity", "blocking or warning."),
+            ("owner", "Who fixes failures."),
+            ("indicators", "Indicators whose figures the problem can make wrong."),
+            ("table_name", "Contract table checked."),
+            ("records_checked", "Records checked."),
+            ("records_failed", "Records breaking the rule."),
+            ("records_passed", "Records passing."),
+            ("previous_records_failed", "Records failing in the previous run (null for the first run)."),
+            ("status", "passed or failed."),
+        ),
+    ),
+    MartTable(
         "publication",
         "This publication: the run, batch and as-of date it was built from.",
         (
@@ -149,6 +182,14 @@ def publish(warehouse_dir: Path, tables: dict[str, pl.DataFrame]) -> Path:
     return final
 
 
+def _shape(frame: pl.DataFrame | None, name: str) -> pl.DataFrame:
+    """A mart table in its declared columns (empty, all text, when the step that fills it did not run)."""
+    columns = [c for c, _ in MARTS_BY_NAME[name].columns]
+    if frame is None:
+        return pl.DataFrame(schema={c: pl.String for c in columns})
+    return frame.select(columns)
+
+
 def read_conformed(con: duckdb.DuckDBPyConnection):
     from transforms.indicators import Conformed
 
@@ -160,8 +201,27 @@ def read_conformed(con: duckdb.DuckDBPyConnection):
     )
 
 
+def withhold(values: pl.DataFrame, withheld: set[str]) -> pl.DataFrame:
+    """The gate: indicators whose inputs failed a blocking data-quality rule are published as withheld, with no
+    RAG, never silently. A rate is withheld with its count."""
+    refs = withheld | {f"{ref}.rate" for ref in withheld}
+    hit = pl.col("indicator_ref").is_in(sorted(refs))
+    return values.with_columns(
+        pl.when(hit).then(pl.lit("withheld")).otherwise(pl.col("status")).alias("status"),
+        pl.when(hit).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("rag")).alias("rag"),
+    )
+
+
 def build_publication(
-    con: duckdb.DuckDBPyConnection, *, catalogue, as_of, run_id: str, batch_id: str
+    con: duckdb.DuckDBPyConnection,
+    *,
+    catalogue,
+    as_of,
+    run_id: str,
+    batch_id: str,
+    withheld: set[str] = frozenset(),
+    dq_exceptions: pl.DataFrame | None = None,
+    dq_rule_summary: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every mart table, computed from the conformed schema (pure transforms; this only reads and collects)."""
     from datetime import datetime
@@ -174,7 +234,7 @@ def build_publication(
     # Collected first: the values read the records nineteen times, and a lazy plan repeated that often is slow
     # to optimise.
     records_frame = indicator_records(conformed, catalogue, ends).collect()
-    values = indicator_values(records_frame.lazy(), catalogue, ends).collect()
+    values = withhold(indicator_values(records_frame.lazy(), catalogue, ends).collect(), set(withheld))
     teams = conformed.team.select("team_id", "team_name", "service_area_name").collect()
     return {
         "indicator_values": values,
@@ -182,6 +242,8 @@ def build_publication(
         "highlight_report": highlight_report(values, catalogue, as_of),
         "indicator_catalogue": catalogue_frame(catalogue),
         "teams": teams,
+        "dq_exceptions": _shape(dq_exceptions, "dq_exceptions"),
+        "dq_rule_summary": _shape(dq_rule_summary, "dq_rule_summary"),
         "publication": pl.DataFrame(
             {"run_id": [run_id], "batch_id": [batch_id], "as_of": [as_of], "published_at": [datetime.now()]}
         ),

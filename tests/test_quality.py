@@ -1,0 +1,115 @@
+"""The data-quality runner on tiny inline batches: rules found by Great Expectations, crashes, the gate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from expectations.rules import RuleError, parse_rules
+from expectations.runner import RuleCrashed, run_quality
+from expectations.suites import suite_dicts
+from tests.conftest import write_batch
+from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER, load
+from warehouse.marts import withhold
+
+AS_OF = date(2023, 8, 31)
+
+RULES = """
+[[rule]]
+id = "VIS-T1"
+description = "Visit dated before the child was born"
+severity = "warning"
+owner = "team"
+indicators = ["4.7.2"]
+table = "ssd_cp_visits"
+column = "cppv_cp_visit_date"
+sql = '''
+SELECT v.cppv_cp_visit_id AS record_id, v.cppv_person_id AS person_id, CAST(v.cppv_cp_visit_date AS VARCHAR) AS value,
+       'visit before birth' AS message
+FROM staging.ssd_cp_visits v JOIN staging.ssd_person p ON p.pers_person_id = v.cppv_person_id
+WHERE v.cppv_cp_visit_date < p.pers_dob
+'''
+
+[[rule]]
+id = "BAT-T1"
+description = "Batch older than expected"
+severity = "blocking"
+owner = "systems"
+indicators = ["4.7.2", "1.3"]
+table = "batch"
+sql = '''SELECT NULL AS record_id, NULL AS person_id, CAST($as_of AS VARCHAR) AS value, 'old' AS message
+WHERE $as_of < DATE '2000-01-01' '''
+"""
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    visits = CP_VISITS_HEADER + "V1,P1,CP1,2014-01-01,Y,N,N\nV2,P1,CP1,2023-08-01,Y,N,N\n,P1,CP1,2023-08-02,Y,N,N\n"
+    person = PERSON_HEADER + "P1,,,A,B,F,,,2015-01-01,,,,,,,\n"
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    load(write_batch(tmp_path / "b", {"ssd_cp_visits.csv": visits, "ssd_person.csv": person}), wh)
+    return wh
+
+
+def test_a_known_bad_row_is_reported_by_great_expectations(warehouse, tmp_path):
+    rules = parse_rules(RULES)
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        result = run_quality(con, rules=rules, as_of=AS_OF, docs_dir=tmp_path / "docs", suites=suite_dicts(rules))
+    outcome = {o.rule.id: o for o in result.outcomes}
+    assert (outcome["VIS-T1"].checked, outcome["VIS-T1"].failed) == (3, 1)
+    assert outcome["BAT-T1"].failed == 0
+    # the row with no key, from the declaration's basic expectation, named by file and row
+    assert outcome["BAS-ssd_cp_visits-key"].failed == 1
+    rows = result.exceptions.sort("rule_id").select("rule_id", "record_id", "column_name", "message").rows()
+    assert rows == [
+        ("BAS-ssd_cp_visits-key", None, "cppv_cp_visit_id", "ssd_cp_visits.csv row 3 has no cppv_cp_visit_id"),
+        ("VIS-T1", "V1", "cppv_cp_visit_date", "visit before birth"),
+    ]
+    assert result.withheld_indicators == set()
+    assert (tmp_path / "docs" / "index.html").exists()
+
+
+def test_a_blocking_batch_rule_withholds_exactly_its_indicators(warehouse):
+    rules = parse_rules(RULES.replace("DATE '2000-01-01'", "DATE '2024-01-01'"))
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        result = run_quality(con, rules=rules, as_of=AS_OF, suites=suite_dicts(rules))
+    assert [r.id for r in result.blocking_failures] == ["BAT-T1"]
+    assert result.withheld_indicators == {"4.7.2", "1.3"}
+    values = pl.DataFrame(
+        {
+            "indicator_ref": ["4.7.2", "1.3", "1.3.rate", "4.8"],
+            "rag": ["red", None, None, "green"],
+            "status": ["published"] * 4,
+        }
+    )
+    gated = withhold(values, result.withheld_indicators)
+    assert gated.rows() == [
+        ("4.7.2", None, "withheld"),
+        ("1.3", None, "withheld"),
+        ("1.3.rate", None, "withheld"),
+        ("4.8", "green", "published"),
+    ]
+
+
+def test_a_rule_that_crashes_fails_the_run_loudly(warehouse):
+    rules = parse_rules(RULES.replace("staging.ssd_person p", "staging.no_such_table p"))
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con, pytest.raises(RuleCrashed, match="VIS-T1"):
+        run_quality(con, rules=rules, as_of=AS_OF, suites=suite_dicts(rules))
+
+
+def test_a_rule_missing_from_the_committed_suites_is_an_error_not_a_skip(warehouse):
+    rules = parse_rules(RULES)
+    suites = suite_dicts(rules[:1])
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con, pytest.raises(RuleCrashed, match="BAT-T1"):
+        run_quality(con, rules=rules, as_of=AS_OF, suites=suites)
+
+
+def test_rule_catalogue_errors_name_the_rule():
+    with pytest.raises(RuleError, match="rule 1 .VIS-T1.: severity"):
+        parse_rules(RULES.replace('severity = "warning"', 'severity = "urgent"', 1))
+    with pytest.raises(RuleError, match="not a contract table"):
+        parse_rules(RULES.replace('table = "ssd_cp_visits"', 'table = "visits"'))

@@ -1,0 +1,159 @@
+"""Schema ``dq`` in the warehouse: data-quality results per run and rule (kept for the trend), the run's
+exceptions with the team each belongs to, and what has been alerted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from expectations.runner import QualityResult
+
+DQ_DDL = """
+CREATE SCHEMA IF NOT EXISTS dq;
+CREATE TABLE IF NOT EXISTS dq.rule_results (
+    run_id VARCHAR, batch_id VARCHAR, run_at TIMESTAMP, rule_id VARCHAR, description VARCHAR, severity VARCHAR,
+    owner VARCHAR, indicators VARCHAR, table_name VARCHAR, records_checked BIGINT, records_failed BIGINT,
+    records_passed BIGINT, status VARCHAR
+);
+COMMENT ON TABLE dq.rule_results IS 'Per run and rule: records checked, failed and passed. Kept for every run.';
+CREATE TABLE IF NOT EXISTS dq.exceptions (
+    run_id VARCHAR, rule_id VARCHAR, severity VARCHAR, owner VARCHAR, table_name VARCHAR, record_id VARCHAR,
+    person_id VARCHAR, column_name VARCHAR, value VARCHAR, message VARCHAR, team_id VARCHAR
+);
+COMMENT ON TABLE dq.exceptions IS 'The latest run''s failing records, one row per record and rule, with its team.';
+CREATE TABLE IF NOT EXISTS dq.alerts_sent (
+    owner VARCHAR, rule_id VARCHAR, table_name VARCHAR, record_id VARCHAR, run_id VARCHAR, sent_at TIMESTAMP
+);
+COMMENT ON TABLE dq.alerts_sent IS 'Exceptions already sent to their owners, so each run alerts only what is new.';
+"""
+
+
+@dataclass
+class QualitySummary:
+    rules_checked: int
+    rules_failed: int
+    exceptions: int
+    blocking_rules_failed: list[str]
+    withheld_indicators: list[str]
+    docs_index: str | None
+
+
+def exceptions_with_teams(
+    con: duckdb.DuckDBPyConnection, exceptions: pl.DataFrame, as_of: date, unallocated: str = "unallocated"
+) -> pl.DataFrame:
+    """Each exception's team: the team of the child's allocation open at the batch date (the latest started),
+    else 'unallocated' (routed to the performance team)."""
+    teams = pl.from_arrow(
+        con.execute(
+            """
+            SELECT person_id, arg_max(team_id, start_date) AS team_id FROM conformed.allocation
+            WHERE start_date <= ? AND (end_date IS NULL OR end_date > ?) AND team_id IS NOT NULL
+            GROUP BY person_id
+            """,
+            [as_of, as_of],
+        ).to_arrow_table()
+    )
+    return exceptions.join(teams, on="person_id", how="left").with_columns(pl.col("team_id").fill_null(unallocated))
+
+
+def record_quality(
+    con: duckdb.DuckDBPyConnection, result: QualityResult, *, run_id: str, batch_id: str, as_of: date
+) -> tuple[QualitySummary, pl.DataFrame]:
+    """Store the run's results and exceptions; return the summary and the exceptions with rule details."""
+    con.execute(DQ_DDL)
+    rules = pl.DataFrame(
+        [
+            (
+                o.rule.id,
+                o.rule.description,
+                o.rule.severity,
+                o.rule.owner,
+                ", ".join(o.rule.indicators),
+                o.rule.table,
+                o.checked,
+                o.failed,
+                o.passed,
+                "failed" if o.failed else "passed",
+            )
+            for o in result.outcomes
+        ],
+        schema=[
+            "rule_id",
+            "description",
+            "severity",
+            "owner",
+            "indicators",
+            "table_name",
+            "records_checked",
+            "records_failed",
+            "records_passed",
+            "status",
+        ],
+        orient="row",
+    )
+    exceptions = (
+        exceptions_with_teams(con, result.exceptions, as_of)
+        .join(rules.select("rule_id", "severity", "owner"), on="rule_id", how="left")
+        .select(
+            pl.lit(run_id).alias("run_id"),
+            "rule_id",
+            "severity",
+            "owner",
+            "table_name",
+            "record_id",
+            "person_id",
+            "column_name",
+            "value",
+            "message",
+            "team_id",
+        )
+    )
+    con.begin()
+    try:
+        con.register("dq_rules_frame", rules.to_arrow())
+        con.execute(
+            "INSERT INTO dq.rule_results SELECT ?, ?, now()::TIMESTAMP, * FROM dq_rules_frame", [run_id, batch_id]
+        )
+        con.unregister("dq_rules_frame")
+        con.execute("DELETE FROM dq.exceptions")
+        con.register("dq_exceptions_frame", exceptions.to_arrow())
+        con.execute("INSERT INTO dq.exceptions SELECT * FROM dq_exceptions_frame")
+        con.unregister("dq_exceptions_frame")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    summary = QualitySummary(
+        rules_checked=len(result.outcomes),
+        rules_failed=sum(1 for o in result.outcomes if o.failed),
+        exceptions=exceptions.height,
+        blocking_rules_failed=[r.id for r in result.blocking_failures],
+        withheld_indicators=sorted(result.withheld_indicators),
+        docs_index=str(result.docs_index) if result.docs_index else None,
+    )
+    return summary, exceptions
+
+
+def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """This run's results per rule, with the previous run's failures for the trend."""
+    return pl.from_arrow(
+        con.execute(
+            """
+            WITH runs AS (SELECT run_id, min(run_at) AS run_at FROM dq.rule_results GROUP BY run_id),
+            previous AS (
+                SELECT run_id FROM runs WHERE run_at < (SELECT run_at FROM runs WHERE run_id = $1)
+                ORDER BY run_at DESC LIMIT 1
+            )
+            SELECT r.rule_id, r.description, r.severity, r.owner, r.indicators, r.table_name, r.records_checked,
+                   r.records_failed, r.records_passed, p.records_failed AS previous_records_failed, r.status
+            FROM dq.rule_results r
+            LEFT JOIN dq.rule_results p ON p.rule_id = r.rule_id AND p.run_id = (SELECT run_id FROM previous)
+            WHERE r.run_id = $1
+            ORDER BY r.status, r.severity, r.rule_id
+            """,
+            [run_id],
+        ).to_arrow_table()
+    )
