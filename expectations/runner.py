@@ -72,9 +72,9 @@ def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], as_o
         except duckdb.Error as e:
             raise RuleCrashed(f"data-quality rule {rule.id} could not run: {str(e).splitlines()[0]}") from e
         frames.append(
-            pl.DataFrame(
-                [(rule.id, *row) for row in found], schema=VIOLATION_SCHEMA, orient="row"
-            ).unique(maintain_order=True)
+            pl.DataFrame([(rule.id, *row) for row in found], schema=VIOLATION_SCHEMA, orient="row").unique(
+                maintain_order=True
+            )
         )
     return pl.concat(frames) if frames else pl.DataFrame(schema=VIOLATION_SCHEMA)
 
@@ -226,5 +226,43 @@ def run_quality(
         .join(meta, on="rule_id", how="left")
         .select("rule_id", "table_name", "record_id", "person_id", "column_name", "value", "message")
     )
-    docs_index = docs_dir / "index.html" if docs_dir is not None else None
+    docs_index = write_offline_summary(docs_dir, outcomes, as_of) if docs_dir is not None else None
     return QualityResult(outcomes=outcomes, exceptions=exceptions, docs_index=docs_index)
+
+
+def write_offline_summary(docs_dir: Path, outcomes: list[RuleOutcome], as_of: date) -> Path:
+    """A summary page that needs no internet: GX's own index builds its table with scripts from CDNs, while its
+    validation pages read fine offline, so this page lists every rule and links to its table's validation page."""
+    import html
+
+    pages = {}
+    for page in sorted(docs_dir.glob("validations/*/*/*/*.html")):
+        pages[page.parts[-4].removeprefix("dq_")] = page.relative_to(docs_dir).as_posix()
+    rows = []
+    for o in sorted(outcomes, key=lambda o: (o.failed == 0, o.rule.severity, o.rule.id)):
+        link = pages.get(o.rule.table)
+        table = f'<a href="{html.escape(link)}">{o.rule.table}</a>' if link else o.rule.table
+        colour = "#c62828" if o.failed and o.rule.is_blocking else ("#ef6c00" if o.failed else "#2e7d32")
+        rows.append(
+            f"<tr><td>{html.escape(o.rule.id)}</td><td>{html.escape(o.rule.description)}</td>"
+            f"<td>{o.rule.severity}</td><td>{html.escape(o.rule.owner)}</td>"
+            f"<td>{html.escape(', '.join(o.rule.indicators))}</td><td>{table}</td><td>{o.checked:,}</td>"
+            f'<td style="color:{colour};font-weight:bold">{o.failed:,}</td><td>{o.passed:,}</td></tr>'
+        )
+    failed = sum(1 for o in outcomes if o.failed)
+    path = docs_dir / "summary.html"
+    path.write_text(
+        f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Data quality {as_of}</title>
+<style>body{{font-family:Arial,sans-serif;margin:1.5em}}table{{border-collapse:collapse;font-size:.85em}}
+td,th{{border:1px solid #ccc;padding:4px 6px;text-align:left}}th{{background:#263238;color:#fff}}</style></head>
+<body><h1>Data quality, batch as of {as_of}</h1>
+<p>{failed} of {len(outcomes)} rules failed. Each table name links to its Great Expectations validation page. The
+records to fix are in <code>dq_exceptions</code> in <code>marts.duckdb</code>.</p>
+<table><thead><tr><th>Rule</th><th>Description</th><th>Severity</th><th>Owner</th><th>Indicators</th>
+<th>Table</th><th>Checked</th><th>Failed</th><th>Passed</th></tr></thead><tbody>
+{chr(10).join(rows)}
+</tbody></table></body></html>
+""",
+        encoding="utf-8",
+    )
+    return path

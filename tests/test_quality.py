@@ -71,6 +71,10 @@ def test_a_known_bad_row_is_reported_by_great_expectations(warehouse, tmp_path):
     ]
     assert result.withheld_indicators == set()
     assert (tmp_path / "docs" / "index.html").exists()
+    summary = result.docs_index.read_text()
+    assert (
+        result.docs_index.name == "summary.html" and "VIS-T1" in summary and "validations/dq_ssd_cp_visits/" in summary
+    )
 
 
 def test_a_blocking_batch_rule_withholds_exactly_its_indicators(warehouse):
