@@ -128,6 +128,7 @@ def print_run_summary(summary) -> None:
         f"  data quality: {quality.rules_failed} of {quality.rules_checked} rules failed, {quality.exceptions:,} "
         f"records to fix (marts: dq_exceptions); Data Docs: {quality.docs_index}"
     )
+    _say(f"  alerts: {summary.alerts}")
     if quality.withheld_indicators:
         _say(
             f"  WITHHELD (blocking rules {', '.join(quality.blocking_rules_failed)} failed): "

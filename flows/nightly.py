@@ -14,6 +14,7 @@ from csc.settings import apply_prefect_defaults, settings
 
 apply_prefect_defaults()
 
+import polars as pl  # noqa: E402
 from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
@@ -36,6 +37,7 @@ class RunSummary:
     conformed: ConformedResult
     quality: QualitySummary
     published: dict[str, int]
+    alerts: str
     notes: list[str] = field(default_factory=list)
 
 
@@ -127,6 +129,39 @@ def publish_indicators(
     return {name: frame.height for name, frame in tables.items()}
 
 
+@task(cache_policy=NO_CACHE)
+def alert_owners(warehouse_dir: Path, run_id: str) -> str:
+    """Send each owner the new records to fix in their teams (email and webhook); remember what was sent."""
+    from csc.alerts import AlertSettings, send_alerts
+
+    logger = get_run_logger()
+    with connect(warehouse_dir) as con:
+        report = send_alerts(
+            con.sql("SELECT * FROM dq.exceptions").pl(),
+            pl.from_arrow(
+                con.sql(
+                    "SELECT rule_id, description, severity, owner, indicators FROM dq.rule_results WHERE run_id = ?",
+                    params=[run_id],
+                ).to_arrow_table()
+            ),
+            run_id=run_id,
+            already_sent=con.sql("SELECT owner, rule_id, table_name, record_id FROM dq.alerts_sent").pl(),
+            settings=AlertSettings(),
+            logger=logger,
+        )
+        if report.rows_to_store.height:
+            con.register("alerts_sent_frame", report.rows_to_store.to_arrow())
+            con.execute(
+                "INSERT INTO dq.alerts_sent SELECT owner, rule_id, table_name, record_id, run_id, now()::TIMESTAMP "
+                "FROM alerts_sent_frame"
+            )
+            con.unregister("alerts_sent_frame")
+    for failure in report.failures:
+        logger.error(f"alert to {failure.owner} by {failure.channel} failed: {failure.error}")
+    logger.info(report.summary())
+    return report.summary()
+
+
 @flow(name="csc-nightly-load")
 def nightly_load(
     batch_dir: Path, warehouse_dir: Path, as_of: date | None = None, assume_complete: bool = False
@@ -149,4 +184,5 @@ def nightly_load(
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")
     quality = check_quality(warehouse_dir, batch.batch_id, run_as_of, run_id)
     published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id, quality.withheld_indicators)
-    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, quality, published)
+    alerts = alert_owners(warehouse_dir, run_id)
+    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, quality, published, alerts)

@@ -47,13 +47,13 @@ def exceptions_with_teams(
     """Each exception's team: the team of the child's allocation open at the batch date (the latest started),
     else 'unallocated' (routed to the performance team)."""
     teams = pl.from_arrow(
-        con.execute(
+        con.sql(
             """
             SELECT person_id, arg_max(team_id, start_date) AS team_id FROM conformed.allocation
             WHERE start_date <= ? AND (end_date IS NULL OR end_date > ?) AND team_id IS NOT NULL
             GROUP BY person_id
             """,
-            [as_of, as_of],
+            params=[as_of, as_of],
         ).to_arrow_table()
     )
     return exceptions.join(teams, on="person_id", how="left").with_columns(pl.col("team_id").fill_null(unallocated))
@@ -140,7 +140,7 @@ def record_quality(
 def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     """This run's results per rule, with the previous run's failures for the trend."""
     return pl.from_arrow(
-        con.execute(
+        con.sql(
             """
             WITH runs AS (SELECT run_id, min(run_at) AS run_at FROM dq.rule_results GROUP BY run_id),
             previous AS (
@@ -154,6 +154,6 @@ def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
             WHERE r.run_id = $1
             ORDER BY r.status, r.severity, r.rule_id
             """,
-            [run_id],
+            params=[run_id],
         ).to_arrow_table()
     )
