@@ -117,3 +117,10 @@ def test_rule_catalogue_errors_name_the_rule():
         parse_rules(RULES.replace('severity = "warning"', 'severity = "urgent"', 1))
     with pytest.raises(RuleError, match="not a contract table"):
         parse_rules(RULES.replace('table = "ssd_cp_visits"', 'table = "visits"'))
+
+
+def test_committed_suites_match_the_rule_catalogue():
+    from expectations.rules import load_rules
+    from expectations.suites import read_suites
+
+    assert read_suites() == suite_dicts(load_rules()), "expectations/suites is out of date: run `csc dq-suites`"
