@@ -79,7 +79,7 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
             c
             for c in columns
             if any(w in c for w in ("name", "birth", "dob", "postcode", "address"))
-            and c not in ("team_name", "service_area_name")
+            and c not in ("team_name", "service_area_name", "table_name", "column_name")
         ]
         assert con.execute("SELECT count(*) FROM highlight_report").fetchone() == (19,)
 
