@@ -240,3 +240,17 @@ def test_one_visit_per_child_per_day_and_no_rows_gained(rows, plans):
     for row in out.iter_rows(named=True):
         day_seen = [s for _, p, d, s in rows if (p, d) == (row["person_id"], row["visit_date"])]
         assert row["is_seen"] == (True if True in day_seen else (None if None in day_seen else False))
+
+
+def test_an_episode_with_no_start_date_does_not_close_its_period_of_care():
+    episodes = staging(
+        "ssd_cla_episodes",
+        """
+clae_cla_episode_id,clae_person_id,clae_cla_id,clae_cla_episode_start_date,clae_cla_episode_ceased_date
+E1,P1,LAC1,2023-01-01,2023-03-01
+E2,P1,LAC1,2023-03-01,
+E3,P1,LAC1,,2023-04-01
+""",
+    )
+    period = cla_periods_of_care(cla_episodes(episodes)).collect().row(0, named=True)
+    assert (period["start_date"], period["end_date"], period["episode_count"]) == (date(2023, 1, 1), None, 3)

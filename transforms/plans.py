@@ -51,7 +51,9 @@ def cla_periods_of_care(episodes: pl.LazyFrame) -> pl.LazyFrame:
     episode ceases (still open if that episode is)."""
     return (
         episodes.filter(pl.col("cla_id").is_not_null())
-        .sort(["cla_id", "start_date", "cla_episode_id"], nulls_last=True)
+        # An episode with no start date sorts first, so it never stands as the latest episode and closes the
+        # period early; the missing date is reported by data quality (CLA-001).
+        .sort(["cla_id", "start_date", "cla_episode_id"], nulls_last=False)
         .group_by("cla_id", maintain_order=True)
         .agg(
             pl.col("person_id").first(),
