@@ -51,6 +51,8 @@ import polars as pl
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.quality import EXCEPTION_COLUMNS  # the DQ step's exceptions, all text
+
 __all__ = [
     "EXCEPTION_COLUMNS",
     "SENT_COLUMNS",
@@ -76,20 +78,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-EXCEPTION_COLUMNS = (
-    "run_id",
-    "rule_id",
-    "severity",
-    "owner",
-    "table_name",
-    "record_id",
-    "person_id",
-    "column_name",
-    "value",
-    "message",
-    "team_id",
-)
-"""The DQ step's exceptions: one row per failing record per rule, all text."""
 
 SENT_COLUMNS = ("owner", "rule_id", "table_name", "record_id", "run_id")
 """What the caller stores after sending (`sent_rows`); `owner` is the owner alerted, not the rule's owner."""

@@ -31,6 +31,22 @@ COMMENT ON TABLE dq.alerts_sent IS 'Exceptions already sent to their owners, so 
 """
 
 
+# dq.exceptions, as the alerts read them: one row per failing record per rule, all text.
+EXCEPTION_COLUMNS = (
+    "run_id",
+    "rule_id",
+    "severity",
+    "owner",
+    "table_name",
+    "record_id",
+    "person_id",
+    "column_name",
+    "value",
+    "message",
+    "team_id",
+)
+
+
 @dataclass
 class QualitySummary:
     rules_checked: int
@@ -97,19 +113,8 @@ def record_quality(
     exceptions = (
         exceptions_with_teams(con, result.exceptions, as_of)
         .join(rules.select("rule_id", "severity", "owner"), on="rule_id", how="left")
-        .select(
-            pl.lit(run_id).alias("run_id"),
-            "rule_id",
-            "severity",
-            "owner",
-            "table_name",
-            "record_id",
-            "person_id",
-            "column_name",
-            "value",
-            "message",
-            "team_id",
-        )
+        .with_columns(pl.lit(run_id).alias("run_id"))
+        .select(EXCEPTION_COLUMNS)
     )
     con.begin()
     try:
