@@ -6,6 +6,7 @@ hashed or persisted between tasks: shared/stack-notes.md).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,25 @@ from warehouse.db import connect  # noqa: E402
 from warehouse.marts import build_publication, publish  # noqa: E402
 from warehouse.quality import QualitySummary  # noqa: E402
 from warehouse.raw import BatchLoad, load_batch  # noqa: E402
+from warehouse.runs import run_finished, run_started  # noqa: E402
 from warehouse.staging import StagingBuild, build_staging  # noqa: E402
+
+
+def _worth_retrying(task, task_run, state) -> bool:
+    """Retry I/O that a later attempt can clear: another process holding the warehouse, a file system error.
+    A batch that is incomplete or a rule that crashes fails at once."""
+    from warehouse.db import WarehouseBusy
+
+    try:
+        state.result()
+    except (WarehouseBusy, OSError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": 10, "retry_condition_fn": _worth_retrying}
 
 
 @dataclass
@@ -41,12 +60,12 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **IO_RETRIES)
 def fingerprint_batch(batch_dir: Path, assume_complete: bool) -> Batch:
     return read_batch(batch_dir, require_marker=not assume_complete)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **IO_RETRIES)
 def load_raw(batch: Batch, warehouse_dir: Path) -> BatchLoad:
     logger = get_run_logger()
     with connect(warehouse_dir) as con:
@@ -59,14 +78,14 @@ def load_raw(batch: Batch, warehouse_dir: Path) -> BatchLoad:
         )
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **IO_RETRIES)
 def load_staging(warehouse_dir: Path, batch_id: str) -> StagingBuild:
     logger = get_run_logger()
     with connect(warehouse_dir) as con:
         return build_staging(con, batch_id, progress=logger.info)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **IO_RETRIES)
 def load_conformed(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> ConformedResult:
     from transforms.catalogue import load_catalogue
     from transforms.reviews import ReviewTimescales
@@ -79,7 +98,7 @@ def load_conformed(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str)
         )
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **IO_RETRIES)
 def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> QualitySummary:
     """Validate the batch with every data-quality rule (Great Expectations), store the results, build Data Docs."""
     from expectations.rules import load_rules
@@ -103,7 +122,7 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
     return summary
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **IO_RETRIES)
 def publish_indicators(
     warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
 ) -> dict[str, int]:
@@ -129,7 +148,7 @@ def publish_indicators(
     return {name: frame.height for name, frame in tables.items()}
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **IO_RETRIES)
 def alert_owners(warehouse_dir: Path, run_id: str) -> str:
     """Send each owner the new records to fix in their teams (email and webhook); remember what was sent."""
     from csc.alerts import AlertSettings, send_alerts
@@ -162,13 +181,25 @@ def alert_owners(warehouse_dir: Path, run_id: str) -> str:
     return report.summary()
 
 
-@flow(name="csc-nightly-load")
+def _record_failure(flow, flow_run, state) -> None:
+    """A failed run is recorded in the run history with the reason."""
+    warehouse_dir = flow_run.parameters.get("warehouse_dir")
+    if warehouse_dir:
+        try:
+            run_finished(Path(warehouse_dir), str(flow_run.id), status="failed", message=str(state.message)[:2000])
+        except Exception as e:  # the warehouse itself may be the problem: say so, never hide the run's failure
+            logging.getLogger(__name__).error(f"could not record the failed run {flow_run.id} in ops.runs: {e}")
+
+
+@flow(name="csc-nightly-load", on_failure=[_record_failure], on_crashed=[_record_failure])
 def nightly_load(
     batch_dir: Path, warehouse_dir: Path, as_of: date | None = None, assume_complete: bool = False
 ) -> RunSummary:
     """Load one SSD batch into the warehouse: raw as received, typed and cleaned staging, then conformed facts."""
     logger = get_run_logger()
     batch_dir, warehouse_dir = Path(batch_dir), Path(warehouse_dir)
+    run_id = str(runtime.flow_run.id)
+    run_started(warehouse_dir, run_id, str(batch_dir))
     batch = fingerprint_batch(batch_dir, assume_complete)
     run_as_of = as_of or batch.extract_date or date.today()
     logger.info(f"batch {batch.batch_id} from {batch_dir} ({len(batch.files)} files), as of {run_as_of}")
@@ -178,11 +209,23 @@ def nightly_load(
     for problem in loaded.problems:
         logger.warning(problem.message)
     staged = load_staging(warehouse_dir, batch.batch_id)
-    run_id = str(runtime.flow_run.id)
     conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, run_id)
     if conformed.unbalanced_tables:
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")
     quality = check_quality(warehouse_dir, batch.batch_id, run_as_of, run_id)
     published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id, quality.withheld_indicators)
     alerts = alert_owners(warehouse_dir, run_id)
+    run_finished(
+        warehouse_dir,
+        run_id,
+        status="completed",
+        batch_id=batch.batch_id,
+        as_of=run_as_of,
+        rows_loaded=loaded.rows_loaded,
+        rows_rejected=loaded.rows_rejected,
+        files_failed=sum(f.status in ("failed", "missing") for f in loaded.files),
+        dq_rules_failed=quality.rules_failed,
+        dq_exceptions=quality.exceptions,
+        withheld_indicators=quality.withheld_indicators,
+    )
     return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, quality, published, alerts)
