@@ -138,6 +138,36 @@ def print_run_summary(summary) -> None:
         _say(f"  {f.status}: {f.message}")
 
 
+@app.command("run-landing")
+def run_landing(
+    landing: Annotated[Path, typer.Option("--landing", help="Landing folder: one sub-folder per batch.")],
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds warehouse.duckdb).")],
+    archive: Annotated[
+        Path | None, typer.Option("--archive", help="Where loaded batches go (default: LANDING/../archive).")
+    ] = None,
+    quarantine: Annotated[
+        Path | None, typer.Option("--quarantine", help="Where failed batches go (default: LANDING/../quarantine).")
+    ] = None,
+) -> None:
+    """Load every complete batch (a folder with _READY) in the landing folder, oldest first; archive each one
+    that loads, quarantine each one that fails with the reason beside it. Exit status 1 if any was quarantined."""
+    from flows.landing import process_landing
+    from flows.nightly import nightly_load
+
+    results = process_landing(
+        landing,
+        warehouse,
+        archive_dir=archive or landing.parent / "archive",
+        quarantine_dir=quarantine or landing.parent / "quarantine",
+        load=lambda batch, wh: print_run_summary(nightly_load(batch, wh)),
+        log=_say,
+    )
+    if not results:
+        _say(f"no complete batch in {landing}")
+    if any(r.status == "quarantined" for r in results):
+        raise typer.Exit(1)
+
+
 @app.command()
 def demo(
     folder: Annotated[Path | None, typer.Option("--dir", help="Where to put the demo batch and warehouse.")] = None,
