@@ -197,7 +197,8 @@ def nightly_load(
 ) -> RunSummary:
     """Load one SSD batch into the warehouse: raw as received, typed and cleaned staging, then conformed facts."""
     logger = get_run_logger()
-    batch_dir, warehouse_dir = Path(batch_dir), Path(warehouse_dir)
+    # Absolute paths: the run history, Data Docs and logs should name folders the same wherever they are read.
+    batch_dir, warehouse_dir = Path(batch_dir).resolve(), Path(warehouse_dir).resolve()
     run_id = str(runtime.flow_run.id)
     run_started(warehouse_dir, run_id, str(batch_dir))
     batch = fingerprint_batch(batch_dir, assume_complete)

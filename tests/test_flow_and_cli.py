@@ -80,3 +80,19 @@ def test_committed_data_dictionary_is_current():
     assert committed.read_text(encoding="utf-8") == data_dictionary_markdown(), (
         "docs/data-dictionary.md is out of date: run `csc dictionary`"
     )
+
+
+@pytest.mark.slow
+def test_csc_run_and_report_with_relative_folders(prefect_harness, tmp_path, monkeypatch):
+    # the README's demo uses a relative folder (.csc-demo): every step must accept relative paths
+    from datetime import date
+
+    from csc.synthetic import generate_batch
+
+    monkeypatch.chdir(tmp_path)
+    generate_batch(tmp_path / "batch", as_of=date(2023, 8, 31), scale="tiny", seed=4)
+    result = runner.invoke(app, ["run", "--batch", "batch", "--warehouse", "wh"])
+    assert result.exit_code == 0, result.output
+    assert "data quality: 0 of" in result.output
+    result = runner.invoke(app, ["report", "--warehouse", "wh"])
+    assert result.exit_code == 0 and (tmp_path / "wh" / "highlight-report.html").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -75,6 +76,15 @@ def test_a_known_bad_row_is_reported_by_great_expectations(warehouse, tmp_path):
     assert (
         result.docs_index.name == "summary.html" and "VIS-T1" in summary and "validations/dq_ssd_cp_visits/" in summary
     )
+
+
+def test_data_docs_in_a_relative_folder(warehouse, tmp_path, monkeypatch):
+    # csc demo's default folder is relative (.csc-demo); GX itself only takes absolute paths
+    rules = parse_rules(RULES)
+    monkeypatch.chdir(tmp_path)
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        result = run_quality(con, rules=rules, as_of=AS_OF, docs_dir=Path("relative/docs"), suites=suite_dicts(rules))
+    assert (tmp_path / "relative" / "docs" / "summary.html").exists() and result.docs_index.exists()
 
 
 def test_a_blocking_batch_rule_withholds_exactly_its_indicators(warehouse):
