@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -49,7 +49,6 @@ class QualityResult:
     outcomes: list[RuleOutcome]
     exceptions: pl.DataFrame  # rule_id, table_name, record_id, person_id, column_name, value, message
     docs_index: Path | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def blocking_failures(self) -> list[Rule]:

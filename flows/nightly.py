@@ -7,7 +7,7 @@ hashed or persisted between tasks: shared/stack-notes.md).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -57,7 +57,6 @@ class RunSummary:
     quality: QualitySummary
     published: dict[str, int]
     alerts: str
-    notes: list[str] = field(default_factory=list)
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
@@ -109,7 +108,7 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
     docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
     with connect(warehouse_dir) as con:
         result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir)
-        summary, _ = record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
+        summary = record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
     logger.info(
         f"data quality: {summary.rules_failed} of {summary.rules_checked} rules failed, "
         f"{summary.exceptions:,} records to fix; Data Docs: {summary.docs_index}"
@@ -195,7 +194,8 @@ def _record_failure(flow, flow_run, state) -> None:
 def nightly_load(
     batch_dir: Path, warehouse_dir: Path, as_of: date | None = None, assume_complete: bool = False
 ) -> RunSummary:
-    """Load one SSD batch into the warehouse: raw as received, typed and cleaned staging, then conformed facts."""
+    """Load one SSD batch: raw as received, typed and cleaned staging, conformed facts, data-quality checks, the
+    published indicators, and alerts to the data's owners."""
     logger = get_run_logger()
     # Absolute paths: the run history, Data Docs and logs should name folders the same wherever they are read.
     batch_dir, warehouse_dir = Path(batch_dir).resolve(), Path(warehouse_dir).resolve()

@@ -77,8 +77,8 @@ def exceptions_with_teams(
 
 def record_quality(
     con: duckdb.DuckDBPyConnection, result: QualityResult, *, run_id: str, batch_id: str, as_of: date
-) -> tuple[QualitySummary, pl.DataFrame]:
-    """Store the run's results and exceptions; return the summary and the exceptions with rule details."""
+) -> QualitySummary:
+    """Store the run's results and its exceptions (with rule details and teams); return the summary."""
     con.execute(DQ_DDL)
     rules = pl.DataFrame(
         [
@@ -139,7 +139,7 @@ def record_quality(
         withheld_indicators=sorted(result.withheld_indicators),
         docs_index=str(result.docs_index) if result.docs_index else None,
     )
-    return summary, exceptions
+    return summary
 
 
 def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:

@@ -107,8 +107,6 @@ class FileResult:
     rows_rejected: int = 0
     encoding: str | None = None
     message: str = ""
-    # The first few rejected rows, as "line N, column C: reason", for people reading the run's output.
-    reject_samples: list[str] = field(default_factory=list)
     # Rows for raw.load_rejects, written with the file's rows.
     rejected_rows: list[tuple] = field(default_factory=list, repr=False)
 
@@ -318,12 +316,9 @@ def _collect_rejects(
             (batch_id, t.name, bf.path.name, line, column, error_type, message, received)
             for line, column, error_type, message, received in rejects
         ]
-        result.reject_samples = [
-            f"{bf.path.name}, line {line}, column {column or '-'}: {message}"
-            for line, column, _, message, _ in rejects[:5]
-        ]
+        line, column, _, message, _ = rejects[0]
         result.message = (
-            f"{bf.path.name}: {len(lines)} row(s) rejected, first at " + result.reject_samples[0].split(", ", 1)[1]
+            f"{bf.path.name}: {len(lines)} row(s) rejected, first at line {line}, column {column or '-'}: {message}"
         )
 
 
