@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from warehouse.db import literal, quote
+from warehouse.contract import TABLES_BY_NAME
+from warehouse.db import literal, quote, read_tables
 
 
 @dataclass(frozen=True)
@@ -409,14 +410,6 @@ class ConformedResult:
     seconds: float
 
 
-def read_staging(con: duckdb.DuckDBPyConnection) -> dict[str, pl.LazyFrame]:
-    from warehouse.contract import TABLES
-
-    return {
-        t.name: pl.from_arrow(con.sql(f"SELECT * FROM staging.{quote(t.name)}").to_arrow_table()).lazy() for t in TABLES
-    }
-
-
 def build_and_write_conformed(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -434,7 +427,9 @@ def build_and_write_conformed(
     from transforms.reviews import DEFAULT_TIMESCALES
 
     started = time.perf_counter()
-    build = build_conformed(read_staging(con), as_of=as_of, timescales=timescales or DEFAULT_TIMESCALES)
+    build = build_conformed(
+        read_tables(con, "staging", TABLES_BY_NAME), as_of=as_of, timescales=timescales or DEFAULT_TIMESCALES
+    )
     names = list(build.tables)
     frames = pl.collect_all([build.tables[n] for n in names] + [build.excluded, build.reconciliation, build.orphans])
     tables = dict(zip(names, frames[: len(names)], strict=True))

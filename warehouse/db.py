@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import polars as pl
 
 if TYPE_CHECKING:
     from warehouse.contract import Table
@@ -65,3 +66,10 @@ def comments_sql(t: Table, schema: str, extra: tuple[tuple[str, str, str], ...])
     ]
     stmts += [f"COMMENT ON COLUMN {schema}.{quote(t.name)}.{quote(name)} IS {literal(desc)}" for name, _, desc in extra]
     return stmts
+
+
+def read_tables(con: duckdb.DuckDBPyConnection, schema: str, names) -> dict[str, pl.LazyFrame]:
+    """Whole tables of a schema as polars LazyFrames (through Arrow; ``.pl()`` would copy)."""
+    return {
+        name: pl.from_arrow(con.sql(f"SELECT * FROM {schema}.{quote(name)}").to_arrow_table()).lazy() for name in names
+    }

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.db import literal, quote
+from warehouse.db import literal, quote, read_tables
 
 MARTS_FILE = "marts.duckdb"
 
@@ -193,12 +193,7 @@ def _shape(frame: pl.DataFrame | None, name: str) -> pl.DataFrame:
 def read_conformed(con: duckdb.DuckDBPyConnection):
     from transforms.indicators import Conformed
 
-    return Conformed(
-        **{
-            name: pl.from_arrow(con.sql(f"SELECT * FROM conformed.{quote(name)}").to_arrow_table()).lazy()
-            for name in Conformed.__dataclass_fields__
-        }
-    )
+    return Conformed(**read_tables(con, "conformed", Conformed.__dataclass_fields__))
 
 
 def withhold(values: pl.DataFrame, withheld: set[str]) -> pl.DataFrame:
