@@ -308,13 +308,14 @@ def cin_plan_reviews_3_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) 
     )
 
 
-def _visited_in_window(cohort: pl.LazyFrame, c: Conformed, cat: Catalogue, e: date, days: int) -> pl.LazyFrame:
+def _with_latest_seen_visit(cohort: pl.LazyFrame, c: Conformed, cat: Catalogue, e: date) -> pl.LazyFrame:
+    """A cohort with each child's team at E and latest seen visit on or before E."""
     return with_team_at(cohort, c, cat, e).join(latest_seen_visit(c, e), on="person_id", how="left")
 
 
 def cin_visits_3_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days = ind.param("window_days")
-    frame = _visited_in_window(cin_cohort(c, cat, e), c, cat, e, days)
+    frame = _with_latest_seen_visit(cin_cohort(c, cat, e), c, cat, e)
     return _child_records(
         frame,
         in_numerator=in_last_days("latest_seen_visit_date", e, days).fill_null(False),
@@ -326,7 +327,7 @@ def cin_visits_3_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.
 
 def cp_visits_4_7_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     n = ind.param("timescale_working_days")
-    frame = _visited_in_window(cp_cohort(c, e), c, cat, e, 0)
+    frame = _with_latest_seen_visit(cp_cohort(c, e), c, cat, e)
     frame = add_working_days(frame, c.calendar, date_column="latest_seen_visit_date", days=n, alias="visit_due")
     frame = add_working_days(frame, c.calendar, date_column="plan_start_date", days=n, alias="start_due")
     return _child_records(
@@ -342,28 +343,16 @@ def cp_visits_4_7_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl
 
 
 def cp_review_chain_at(c: Conformed, ind: Indicator, e: date) -> pl.LazyFrame:
-    """Per CP plan open at E: whether its review chain is on time at E (indicators.md, review chains)."""
+    """Per CP plan open at E: whether its review chain is on time at E (indicators.md, review chains). Each
+    review's due date is in conformed.cp_review (it depends only on the reviews before it); what E adds is the
+    next review due after the last one held by E."""
     first, later = ind.param("first_review_months"), ind.param("later_review_months")
     plans = cp_cohort(c, e)
-    reviews = (
-        c.cp_review.filter(pl.col("cp_plan_id").is_not_null() & (pl.col("review_date") <= e))
-        .join(plans.select("cp_plan_id", "plan_start_date"), on="cp_plan_id", how="inner")
-        .filter(pl.col("review_date") >= pl.col("plan_start_date"))
-        .with_columns(
-            pl.col("review_date")
-            .shift(1)
-            .over("cp_plan_id", order_by=["review_date", "cp_review_id"])
-            .alias("previous_review_date")
-        )
-        .with_columns(
-            pl.when(pl.col("previous_review_date").is_null())
-            .then(pl.col("plan_start_date").dt.offset_by(f"{first}mo"))
-            .otherwise(pl.col("previous_review_date").dt.offset_by(f"{later}mo"))
-            .alias("due")
-        )
+    reviews = c.cp_review.filter(pl.col("cp_plan_id").is_not_null() & (pl.col("review_date") <= e)).join(
+        plans.select("cp_plan_id"), on="cp_plan_id", how="semi"
     )
     chain = reviews.group_by("cp_plan_id").agg(
-        (pl.col("review_date") > pl.col("due")).any().alias("any_late"),
+        (~pl.col("is_on_time")).any().alias("any_late"),
         pl.col("review_date").max().alias("last_review_date"),
         pl.len().alias("reviews"),
     )
@@ -424,7 +413,7 @@ def cla_assessment_5_10(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -
 
 def cla_visits_5_11(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days, grace = ind.param("window_days"), ind.param("new_episode_grace_days")
-    frame = _visited_in_window(cla_cohort(c, e), c, cat, e, days)
+    frame = _with_latest_seen_visit(cla_cohort(c, e), c, cat, e)
     return _child_records(
         frame,
         in_numerator=(
