@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from warehouse.batch import READY_MARKER
+from csc.settings import apply_prefect_defaults
+
+apply_prefect_defaults()
+
+from prefect import flow, get_run_logger  # noqa: E402
+
+from warehouse.batch import READY_MARKER  # noqa: E402
 
 REASON_FILE = "QUARANTINE_REASON.txt"
 
@@ -34,6 +40,15 @@ def complete_batches(landing_dir: Path) -> list[Path]:
         return []
     ready = [p for p in landing_dir.iterdir() if p.is_dir() and (p / READY_MARKER).is_file()]
     return sorted(ready, key=lambda p: (p.name, (p / READY_MARKER).stat().st_mtime_ns))
+
+
+def destinations(landing_dir: Path, archive_dir: Path | None, quarantine_dir: Path | None) -> tuple[Path, Path]:
+    """The archive and quarantine folders, by default beside the landing folder."""
+    landing_dir = Path(landing_dir).resolve()
+    return (
+        Path(archive_dir or landing_dir.parent / "archive").resolve(),
+        Path(quarantine_dir or landing_dir.parent / "quarantine").resolve(),
+    )
 
 
 def _free_destination(folder: Path, name: str) -> Path:
@@ -84,4 +99,82 @@ def process_landing(
         moved = archive_batch(batch, archive_dir)
         log(f"batch {batch.name} loaded; archived in {moved}")
         results.append(LandedResult(batch.name, "archived", str(moved)))
+    return results
+
+
+class BatchesQuarantined(Exception):
+    """Some landed batches failed and were quarantined: the run fails so that the UI shows it and the failure
+    automation tells the pipeline's owners."""
+
+
+def writer_limit() -> str:
+    """The Prefect global concurrency limit every writer of this warehouse takes the one slot of: DuckDB allows one
+    read-write process per file, so runs queue there (visible in the UI) instead of failing on the file lock."""
+    from csc.settings import settings
+
+    return settings().writer_limit
+
+
+def ensure_writer_limit() -> None:
+    """Create the writer limit (one slot) if the Prefect server has none."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(writer_limit())
+        except ObjectNotFound:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=writer_limit(), limit=1))
+
+
+@flow(name="csc-landing")
+def load_landed_batches(
+    landing_dir: Path,
+    warehouse_dir: Path,
+    archive_dir: Path | None = None,
+    quarantine_dir: Path | None = None,
+    landed_batch: str | None = None,
+) -> list[LandedResult]:
+    """Load every complete batch in the landing folder, oldest first, each as a ``csc-nightly-load`` run; archive
+    the ones that load and quarantine the ones that fail. ``landed_batch`` names the batch whose arrival started
+    this run (empty for the nightly schedule); an earlier run may already have loaded it.
+
+    The whole pass holds the writer slot (``duckdb-writer``): a run started while another is loading waits, then
+    finds only the batches left, so batches load once each and in order."""
+    from prefect.concurrency.sync import concurrency
+
+    from flows.nightly import nightly_load
+
+    logger = get_run_logger()
+    landing_dir, warehouse_dir = Path(landing_dir).resolve(), Path(warehouse_dir).resolve()
+    archive_dir, quarantine_dir = destinations(landing_dir, archive_dir, quarantine_dir)
+    logger.info(f"started {'by batch ' + landed_batch + ' landing' if landed_batch else 'on schedule'}")
+    ensure_writer_limit()
+    logger.info(f"waiting for the {writer_limit()} slot (one run writes the warehouse at a time)")
+    with concurrency(writer_limit(), occupy=1, strict=True):
+        logger.info(f"holding the {writer_limit()} slot; loading complete batches in {landing_dir}")
+        results = process_landing(
+            landing_dir,
+            warehouse_dir,
+            archive_dir=archive_dir,
+            quarantine_dir=quarantine_dir,
+            load=lambda batch, wh: nightly_load(batch, wh),
+            log=logger.info,
+        )
+    if not results:
+        logger.warning(
+            f"no complete batch in {landing_dir}"
+            + (
+                f" ({landed_batch} was handled by an earlier run: see the archive and quarantine folders)"
+                if landed_batch
+                else ": no extract has landed since the last load"
+            )
+        )
+    quarantined = [r for r in results if r.status == "quarantined"]
+    if quarantined:
+        raise BatchesQuarantined(
+            f"{len(quarantined)} of {len(results)} landed batches failed and were quarantined: "
+            + "; ".join(f"{r.batch} -> {r.moved_to} ({r.message})" for r in quarantined)
+        )
     return results
