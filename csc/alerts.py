@@ -118,6 +118,9 @@ class AlertSettings(BaseSettings):
     alert_fallback_owner: str = Field("performance", description="Receives records no owner claims.")
     alert_send_when_nothing_new: bool = Field(False, description="Send a short 'nothing new' message anyway.")
     alert_max_records_per_rule: int = Field(200, ge=1, description="Records listed per rule in a message.")
+    alert_run_failure_owner: str = Field(
+        "pipeline", description="The owner told when a pipeline run fails (else the fallback owner)."
+    )
 
 
 # --------------------------------------------------------------------------------------------------- owners
@@ -648,6 +651,74 @@ def compose_nothing_new(owner: Owner, *, run_id: str, open_count: int = 0) -> Me
         webhook=owner.webhook,
         nothing_new=True,
     )
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """A pipeline run that failed or crashed, as the Prefect server recorded it."""
+
+    run_id: str
+    run_name: str
+    flow_name: str
+    state: str  # Failed, Crashed, TimedOut
+    message: str
+    started: str
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    url: str | None = None  # the run's page in the Prefect UI
+
+
+def compose_run_failure(owner: Owner, failure: RunFailure) -> Message:
+    """The message telling the pipeline's owners that a run failed: what, when, why, and where to look."""
+    params = "\n".join(f"  {k}: {_one_line(v)}" for k, v in failure.parameters.items() if v not in (None, ""))
+    text = (
+        f"The {_one_line(failure.flow_name)} run {_one_line(failure.run_name)} (started {failure.started}) "
+        f"ended {_one_line(failure.state)}.\n\n"
+        f"Reason:\n{failure.message.strip() or '(Prefect recorded no message: see the run logs)'}\n\n"
+        + (f"Parameters:\n{params}\n\n" if params else "")
+        + (f"Logs: {failure.url}\n" if failure.url else f"Flow run id: {failure.run_id}\n")
+        + "Failed batches are in the quarantine folder, each with QUARANTINE_REASON.txt; the last good "
+        "publication stays in marts.duckdb. docs/operations.md says how to re-run a batch.\n\n"
+        "Sent automatically by the csc pipeline."
+    )
+    return Message(
+        owner=owner.name,
+        to=owner.email,
+        subject=f"Pipeline run {_one_line(failure.run_name)} {_one_line(failure.state).lower()}",
+        text=text,
+        html=f"<html><body><pre>{html.escape(text)}</pre></body></html>",
+        record_count=0,
+        rule_count=0,
+        records=pl.DataFrame(schema={c: pl.String for c in EXCEPTION_COLUMNS}),
+        webhook=owner.webhook,
+    )
+
+
+def send_run_failure(
+    failure: RunFailure, settings: AlertSettings, *, logger: logging.Logger | None = None
+) -> list[Delivery]:
+    """Tell the run-failure owner (`CSC_ALERT_RUN_FAILURE_OWNER`, else the fallback owner) by email and webhook.
+    Returns the deliveries; none when alerts are not configured (logged)."""
+    logger = logger or log
+    if settings.owners_file is None:
+        logger.warning("alerts: CSC_OWNERS_FILE is not set, so nobody is told that run %s failed", failure.run_name)
+        return []
+    owners = load_owners(settings.owners_file)
+    chosen = [o for o in owners if o.name == settings.alert_run_failure_owner] or [
+        o for o in owners if o.name == settings.alert_fallback_owner
+    ]
+    if not chosen:
+        logger.warning(
+            "alerts: neither %r nor the fallback owner %r is in %s: nobody is told that run %s failed",
+            settings.alert_run_failure_owner,
+            settings.alert_fallback_owner,
+            settings.owners_file,
+            failure.run_name,
+        )
+    messages = [compose_run_failure(o, failure) for o in chosen]
+    deliveries = send_email(messages, settings, logger=logger)
+    return deliveries + [
+        post_webhook(m, timeout=settings.webhook_timeout, logger=logger) for m in messages if m.webhook is not None
+    ]
 
 
 # --------------------------------------------------------------------------------------------------- delivery
