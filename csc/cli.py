@@ -138,34 +138,73 @@ def print_run_summary(summary) -> None:
         _say(f"  {f.status}: {f.message}")
 
 
+LandingDir = Annotated[Path, typer.Option("--landing", help="Landing folder: one sub-folder per batch.")]
+WarehouseDir = Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds warehouse.duckdb).")]
+ArchiveDir = Annotated[
+    Path | None, typer.Option("--archive", help="Where loaded batches go (default: LANDING/../archive).")
+]
+QuarantineDir = Annotated[
+    Path | None, typer.Option("--quarantine", help="Where failed batches go (default: LANDING/../quarantine).")
+]
+
+
 @app.command("run-landing")
 def run_landing(
-    landing: Annotated[Path, typer.Option("--landing", help="Landing folder: one sub-folder per batch.")],
-    warehouse: Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds warehouse.duckdb).")],
-    archive: Annotated[
-        Path | None, typer.Option("--archive", help="Where loaded batches go (default: LANDING/../archive).")
-    ] = None,
-    quarantine: Annotated[
-        Path | None, typer.Option("--quarantine", help="Where failed batches go (default: LANDING/../quarantine).")
-    ] = None,
+    landing: LandingDir, warehouse: WarehouseDir, archive: ArchiveDir = None, quarantine: QuarantineDir = None
 ) -> None:
-    """Load every complete batch (a folder with _READY) in the landing folder, oldest first; archive each one
+    """Load every complete batch (a folder with _READY) in the landing folder once, oldest first; archive each one
     that loads, quarantine each one that fails with the reason beside it. Exit status 1 if any was quarantined."""
-    from flows.landing import process_landing
-    from flows.nightly import nightly_load
+    from flows.landing import BatchesQuarantined, load_landed_batches
 
-    results = process_landing(
-        landing,
-        warehouse,
-        archive_dir=archive or landing.parent / "archive",
-        quarantine_dir=quarantine or landing.parent / "quarantine",
-        load=lambda batch, wh: print_run_summary(nightly_load(batch, wh)),
-        log=_say,
-    )
+    try:
+        results = load_landed_batches(landing, warehouse, archive, quarantine)
+    except BatchesQuarantined as e:
+        _say(f"error: {e}")
+        raise typer.Exit(1) from None
+    for r in results:
+        _say(f"{r.batch}: {r.status} in {r.moved_to}")
     if not results:
         _say(f"no complete batch in {landing}")
-    if any(r.status == "quarantined" for r in results):
-        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    landing: LandingDir,
+    warehouse: WarehouseDir,
+    archive: ArchiveDir = None,
+    quarantine: QuarantineDir = None,
+    cron: Annotated[
+        str | None, typer.Option(help="Nightly schedule, cron syntax (default: CSC_SCHEDULE_CRON, 0 2 * * *).")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Time zone of --cron (default: CSC_SCHEDULE_TIMEZONE, Europe/London).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port for the Prefect server, if csc serve has to start one (default 4200).")
+    ] = None,
+) -> None:
+    """Serve the pipeline on a Prefect server until stopped: load the landing folder nightly (cron) and as soon
+    as a batch lands (watcher -> csc.batch.landed event), one writer at a time; tell the pipeline's owners when a
+    run fails. Reuses the server PREFECT_API_URL names, else starts `prefect server start`. See docs/operations.md.
+    """
+    from csc.settings import settings
+    from flows.serve import ServeError, serve_pipeline
+
+    config = settings()
+    try:
+        serve_pipeline(
+            landing,
+            warehouse,
+            archive,
+            quarantine,
+            cron=cron or config.schedule_cron,
+            timezone=timezone or config.schedule_timezone,
+            port=port or config.prefect_port,
+            say=_say,
+        )
+    except ServeError as e:
+        _say(f"error: {e}")
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -20,6 +20,15 @@ class Settings(BaseSettings):
         None, description="A council's own indicator catalogue (TOML); default: transforms/indicators.toml."
     )
     demo_dir: Path = Field(Path(".csc-demo"), description="Where `csc demo` writes its batch and warehouse.")
+    schedule_cron: str = Field("0 2 * * *", description="When `csc serve` runs the nightly load (cron).")
+    schedule_timezone: str = Field("Europe/London", description="The time zone of schedule_cron (IANA name).")
+    writer_limit: str = Field(
+        "duckdb-writer",
+        description="Prefect concurrency limit that serialises writers of this warehouse; one name per warehouse.",
+    )
+    prefect_port: int = Field(
+        4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
+    )
 
 
 @lru_cache
