@@ -239,6 +239,39 @@ def demo(
 
 
 @app.command()
+def bench(
+    scale: Annotated[
+        str, typer.Option(help="la (a mid-size council), england (every council), or tiny (a quick check).")
+    ] = "la",
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Where the batch and warehouse go (default: .csc-bench/SCALE).")
+    ] = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="Extract date of the generated batch.")] = "2023-08-31",
+    seed: Annotated[int, typer.Option(help="Random seed of the generated batch.")] = 1,
+    regenerate: Annotated[bool, typer.Option(help="Write a new batch even if one is there.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="JSON file for the figures (default: DIR/bench-SCALE.json).")
+    ] = None,
+) -> None:
+    """Measure the pipeline stage by stage on a generated batch (reused if there): wall time, rows per second and
+    peak memory of each stage, and the floor (DuckDB reading the same files once). Prefect's start-up is left out."""
+    from csc.bench import run_bench, write_figures
+    from csc.synthetic import SCALES
+
+    if scale not in SCALES:
+        raise typer.BadParameter(f"--scale must be one of {', '.join(SCALES)}")
+    folder = folder or Path(".csc-bench") / scale
+    result = run_bench(scale, folder, as_of=_parse_date(as_of), seed=seed, regenerate=regenerate, say=_say)
+    path = write_figures(result, out or folder / f"bench-{scale}.json")
+    typer.echo(
+        f"\n{scale}: {result.batch_rows:,} rows in {result.batch_mb:,.0f} MB of files, "
+        f"{result.machine['cores']} cores, {result.machine['memory_gb']} GB\n"
+    )
+    typer.echo(result.table())
+    _say(f"\nfigures written to {path}")
+
+
+@app.command()
 def report(
     warehouse: Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds marts.duckdb).")],
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the report files (default: warehouse).")] = None,

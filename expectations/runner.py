@@ -18,7 +18,7 @@ import polars as pl
 from expectations.rules import BATCH_TABLE, Rule
 from expectations.suites import basic_rules, flag_column, read_suites
 from warehouse.contract import TABLES_BY_NAME
-from warehouse.db import quote
+from warehouse.db import literal, quote
 
 VIOLATION_SCHEMA = {
     "rule_id": pl.String,
@@ -59,23 +59,36 @@ class QualityResult:
         return {ref for rule in self.blocking_failures for ref in rule.indicators}
 
 
+def _rule_query(rule: Rule, as_of: date, ordinal: int) -> str:
+    return (
+        f"SELECT {ordinal} AS ordinal, {literal(rule.id)} AS rule_id, CAST(record_id AS VARCHAR) AS record_id, "
+        f"CAST(person_id AS VARCHAR) AS person_id, CAST(value AS VARCHAR) AS value, "
+        f"CAST(message AS VARCHAR) AS message FROM ({rule.sql_for(as_of)}) AS rule_rows"
+    )
+
+
 def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], as_of: date) -> pl.DataFrame:
-    """The records that break each rule, from the rule's SQL."""
-    frames = []
-    for rule in rules:
-        try:
-            found = con.execute(
-                f"SELECT CAST(record_id AS VARCHAR), CAST(person_id AS VARCHAR), CAST(value AS VARCHAR), "
-                f"CAST(message AS VARCHAR) FROM ({rule.sql_for(as_of)}) AS rule_rows"
-            ).fetchall()
-        except duckdb.Error as e:
-            raise RuleCrashed(f"data-quality rule {rule.id} could not run: {str(e).splitlines()[0]}") from e
-        frames.append(
-            pl.DataFrame([(rule.id, *row) for row in found], schema=VIOLATION_SCHEMA, orient="row").unique(
-                maintain_order=True
-            )
-        )
-    return pl.concat(frames) if frames else pl.DataFrame(schema=VIOLATION_SCHEMA)
+    """The records that break each rule, from the rules' SQL, in rule order. All rules run as one query (DuckDB
+    plans and runs them together, several times faster than one query each); if it fails, each rule is tried
+    alone so that the error names the rule at fault."""
+    if not rules:
+        return pl.DataFrame(schema=VIOLATION_SCHEMA)
+    union = "\nUNION ALL\n".join(_rule_query(rule, as_of, i) for i, rule in enumerate(rules))
+    try:
+        found = pl.from_arrow(con.sql(union).to_arrow_table())
+    except duckdb.Error as union_error:
+        for i, rule in enumerate(rules):
+            try:
+                con.execute(_rule_query(rule, as_of, i)).fetchall()
+            except duckdb.Error as e:
+                raise RuleCrashed(f"data-quality rule {rule.id} could not run: {str(e).splitlines()[0]}") from e
+        raise RuleCrashed(f"the data-quality rules could not run: {str(union_error).splitlines()[0]}") from union_error
+    return (
+        found.cast({c: t for c, t in VIOLATION_SCHEMA.items()})
+        .unique(maintain_order=True)
+        .sort("ordinal", maintain_order=True)
+        .select(list(VIOLATION_SCHEMA))
+    )
 
 
 def validation_frames(

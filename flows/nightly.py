@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from csc.settings import apply_prefect_defaults, settings
+from csc.settings import apply_prefect_defaults
 
 apply_prefect_defaults()
 
@@ -19,14 +19,14 @@ import polars as pl  # noqa: E402
 from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
+from warehouse import pipeline as stages  # noqa: E402
 from warehouse.batch import Batch, read_batch  # noqa: E402
-from warehouse.conformed import ConformedResult, build_and_write_conformed  # noqa: E402
+from warehouse.conformed import ConformedResult  # noqa: E402
 from warehouse.db import connect  # noqa: E402
-from warehouse.marts import build_publication, publish  # noqa: E402
 from warehouse.quality import QualitySummary  # noqa: E402
-from warehouse.raw import BatchLoad, load_batch  # noqa: E402
+from warehouse.raw import BatchLoad  # noqa: E402
 from warehouse.runs import run_finished, run_started  # noqa: E402
-from warehouse.staging import StagingBuild, build_staging  # noqa: E402
+from warehouse.staging import StagingBuild  # noqa: E402
 
 
 def _worth_retrying(task, task_run, state) -> bool:
@@ -66,49 +66,24 @@ def fingerprint_batch(batch_dir: Path, assume_complete: bool) -> Batch:
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
 def load_raw(batch: Batch, warehouse_dir: Path) -> BatchLoad:
-    logger = get_run_logger()
-    with connect(warehouse_dir) as con:
-        return load_batch(
-            con,
-            batch,
-            work_dir=warehouse_dir / "tmp",
-            keep_batches=settings().raw_batches_kept,
-            progress=logger.info,
-        )
+    return stages.load_raw(batch, warehouse_dir, progress=get_run_logger().info)
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
 def load_staging(warehouse_dir: Path, batch_id: str) -> StagingBuild:
-    logger = get_run_logger()
-    with connect(warehouse_dir) as con:
-        return build_staging(con, batch_id, progress=logger.info)
+    return stages.load_staging(warehouse_dir, batch_id, progress=get_run_logger().info)
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
 def load_conformed(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> ConformedResult:
-    from transforms.catalogue import load_catalogue
-    from transforms.reviews import ReviewTimescales
-
-    logger = get_run_logger()
-    timescales = ReviewTimescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
-    with connect(warehouse_dir) as con:
-        return build_and_write_conformed(
-            con, batch_id=batch_id, as_of=as_of, run_id=run_id, timescales=timescales, progress=logger.info
-        )
+    return stages.load_conformed(warehouse_dir, batch_id, as_of, run_id, progress=get_run_logger().info)
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
 def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> QualitySummary:
     """Validate the batch with every data-quality rule (Great Expectations), store the results, build Data Docs."""
-    from expectations.rules import load_rules
-    from expectations.runner import run_quality
-    from warehouse.quality import record_quality
-
     logger = get_run_logger()
-    docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
-    with connect(warehouse_dir) as con:
-        result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir)
-        summary = record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
+    summary = stages.check_quality(warehouse_dir, batch_id, as_of, run_id)
     logger.info(
         f"data quality: {summary.rules_failed} of {summary.rules_checked} rules failed, "
         f"{summary.exceptions:,} records to fix; Data Docs: {summary.docs_index}"
@@ -126,25 +101,9 @@ def publish_indicators(
     warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
 ) -> dict[str, int]:
     """Compute the indicators from conformed and swap in a new marts.duckdb."""
-    from transforms.catalogue import load_catalogue
-    from warehouse.quality import rule_summary
-
-    logger = get_run_logger()
-    catalogue = load_catalogue(settings().indicator_catalogue)
-    with connect(warehouse_dir) as con:
-        tables = build_publication(
-            con,
-            catalogue=catalogue,
-            as_of=as_of,
-            run_id=run_id,
-            batch_id=batch_id,
-            withheld=set(withheld),
-            dq_exceptions=con.sql("SELECT * EXCLUDE (team_id) FROM dq.exceptions").pl(),
-            dq_rule_summary=rule_summary(con, run_id),
-        )
-    path = publish(warehouse_dir, tables)
-    logger.info(f"published {path} ({len(tables['indicator_values']):,} indicator values)")
-    return {name: frame.height for name, frame in tables.items()}
+    path, rows = stages.publish_indicators(warehouse_dir, batch_id, as_of, run_id, withheld)
+    get_run_logger().info(f"published {path} ({rows['indicator_values']:,} indicator values)")
+    return rows
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
@@ -200,6 +159,7 @@ def nightly_load(
     # Absolute paths: the run history, Data Docs and logs should name folders the same wherever they are read.
     batch_dir, warehouse_dir = Path(batch_dir).resolve(), Path(warehouse_dir).resolve()
     run_id = str(runtime.flow_run.id)
+    stages.warm_up()
     run_started(warehouse_dir, run_id, str(batch_dir))
     batch = fingerprint_batch(batch_dir, assume_complete)
     run_as_of = as_of or batch.extract_date or date.today()

@@ -1,0 +1,248 @@
+"""`csc bench`: run the pipeline's stages one by one on a generated batch and measure each: wall time, rows per
+second and peak memory, against the floor (DuckDB reading the same files once).
+
+Prefect is left out on purpose: its start-up (a temporary server, 10-20 s) is not the pipeline's work, and the
+stages are the same functions the flow's tasks call (warehouse/pipeline.py). Peak memory is the process's
+resident set, sampled every 20 ms (Linux /proc); DuckDB's and polars' native memory is included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux); else its peak so far."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class PeakMemory:
+    """Samples resident memory in a thread while the block runs; `peak` is the highest sample, in bytes."""
+
+    def __init__(self, interval: float = 0.02):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, resident_bytes())
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = resident_bytes()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, resident_bytes())
+
+
+@dataclass
+class StageFigures:
+    stage: str
+    seconds: float
+    rows: int
+    peak_mb: float
+    note: str = ""
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class BenchResult:
+    scale: str
+    batch_dir: str
+    batch_rows: int
+    batch_mb: float
+    measured_at: str
+    machine: dict[str, Any]
+    floor: StageFigures
+    stages: list[StageFigures] = field(default_factory=list)
+
+    @property
+    def pipeline_seconds(self) -> float:
+        return sum(s.seconds for s in self.stages)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(s.peak_mb for s in self.stages)
+
+    def to_json(self) -> dict[str, Any]:
+        figures = asdict(self)
+        for entry in [figures["floor"], *figures["stages"]]:
+            entry["rows_per_second"] = round(entry["rows"] / entry["seconds"]) if entry["seconds"] else 0
+        figures["pipeline_seconds"] = round(self.pipeline_seconds, 2)
+        figures["pipeline_peak_mb"] = round(self.peak_mb)
+        figures["times_floor"] = round(self.pipeline_seconds / self.floor.seconds, 2)
+        return figures
+
+    def table(self) -> str:
+        rows = [self.floor, *self.stages]
+        lines = [f"{'stage':<12} {'seconds':>9} {'rows':>13} {'rows/s':>12} {'peak MB':>9}  note"]
+        for s in rows:
+            rate = f"{s.rows_per_second:>12,.0f}"
+            lines.append(f"{s.stage:<12} {s.seconds:>9.2f} {s.rows:>13,} {rate} {s.peak_mb:>9,.0f}  {s.note}")
+        lines.append(
+            f"{'pipeline':<12} {self.pipeline_seconds:>9.2f} {self.batch_rows:>13,} "
+            f"{self.batch_rows / self.pipeline_seconds:>12,.0f} {self.peak_mb:>9,.0f}  "
+            f"{self.pipeline_seconds / self.floor.seconds:.1f} x the floor (stages above the floor line, summed)"
+        )
+        return "\n".join(lines)
+
+
+def measure(stage: str, work: Callable[[], Any], rows: Callable[[Any], int], note: Callable[[Any], str] | None = None):
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        result = work()
+        seconds = time.perf_counter() - started
+    figures = StageFigures(stage, seconds, rows(result), memory.peak / 2**20, note(result) if note else "")
+    return result, figures
+
+
+def read_floor(batch) -> int:
+    """DuckDB reading every file of the batch once, all columns as text, and counting the rows: the least any
+    loader must do. DuckDB cannot decode Windows-1252 offline, so those files are read as UTF-8 with bad lines
+    skipped: every byte is still read and parsed, which is what the floor measures."""
+    total = 0
+    with duckdb.connect() as con:
+        for f in batch.files:
+            if f.format == "parquet":
+                query = f"SELECT count(*) FROM read_parquet('{f.path}')"
+            else:
+                query = (
+                    f"SELECT count(*) FROM read_csv('{f.path}', all_varchar = true, header = true, "
+                    "strict_mode = false, ignore_errors = true)"
+                )
+            total += con.execute(query).fetchone()[0]
+    return total
+
+
+def machine() -> dict[str, Any]:
+    try:
+        memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        memory_gb = None
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_gb, 1) if memory_gb else None,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def run_bench(
+    scale: str,
+    folder: Path,
+    *,
+    as_of: date,
+    seed: int = 1,
+    regenerate: bool = False,
+    say: Callable[[str], None] = print,
+) -> BenchResult:
+    """Generate the batch (unless one is there), measure the floor, then each stage on a new warehouse."""
+    from csc.synthetic import generate_batch
+    from warehouse import pipeline as stages
+    from warehouse.batch import READY_MARKER, read_batch
+
+    batch_dir, warehouse_dir = folder / "batch", folder / "warehouse"
+    if regenerate or not (batch_dir / READY_MARKER).exists():
+        shutil.rmtree(batch_dir, ignore_errors=True)
+        say(f"generating a {scale} batch as of {as_of} in {batch_dir}")
+        started = time.perf_counter()
+        generate_batch(batch_dir, as_of=as_of, scale=scale, seed=seed, progress=say)
+        say(f"generated in {time.perf_counter() - started:.1f}s")
+    else:
+        say(f"reusing the batch in {batch_dir} (--regenerate to write a new one)")
+    shutil.rmtree(warehouse_dir, ignore_errors=True)  # every stage does its full work on a new warehouse
+    warehouse_dir.mkdir(parents=True)
+    run_id = str(uuid.uuid4())
+
+    say("fingerprinting the files")
+    batch, fingerprint = measure("fingerprint", lambda: read_batch(batch_dir), lambda b: len(b.files))
+    fingerprint.note = "checksums and encodings of every file (rows column: files)"
+    say("floor: DuckDB reading every file once")
+    batch_rows, floor = measure("floor", lambda: read_floor(batch), lambda n: n)
+    floor.note = "DuckDB reads each file once (not part of the pipeline)"
+    batch_mb = sum(f.size_bytes for f in batch.files) / 2**20
+    result = BenchResult(
+        scale,
+        str(batch_dir),
+        batch_rows,
+        round(batch_mb, 1),
+        datetime.now().isoformat(timespec="seconds"),
+        machine(),
+        floor,
+        [fingerprint],
+    )
+
+    def stage(name: str, work, rows, note=None):
+        say(f"{name} ...")
+        value, figures = measure(name, work, rows, note)
+        result.stages.append(figures)
+        say(f"{name}: {figures.seconds:.2f}s, {figures.rows:,} rows, peak {figures.peak_mb:,.0f} MB")
+        return value
+
+    stages.warm_up()  # as the flow does at its start (after the floor, so the floor is DuckDB's alone)
+    loaded = stage(
+        "raw",
+        lambda: stages.load_raw(batch, warehouse_dir),
+        lambda r: r.rows_loaded,
+        lambda r: f"{r.rows_rejected:,} rows rejected",
+    )
+    staged = stage(
+        "staging", lambda: stages.load_staging(warehouse_dir, batch.batch_id), lambda r: sum(r.rows.values())
+    )
+    conformed = stage(
+        "conformed",
+        lambda: stages.load_conformed(warehouse_dir, batch.batch_id, as_of, run_id),
+        lambda r: sum(r.rows.values()),
+    )
+    quality = stage(
+        "quality",
+        lambda: stages.check_quality(warehouse_dir, batch.batch_id, as_of, run_id),
+        lambda r: sum(staged.rows.values()) + sum(conformed.rows.values()),
+        lambda r: f"{r.rules_checked} rules over staging and conformed, {r.exceptions:,} exceptions",
+    )
+    stage(
+        "publish",
+        lambda: stages.publish_indicators(warehouse_dir, batch.batch_id, as_of, run_id, quality.withheld_indicators),
+        lambda r: sum(r[1].values()),
+        lambda r: f"{r[1]['indicator_values']:,} indicator values (rows: every mart row)",
+    )
+    if not loaded.rows_loaded:
+        raise RuntimeError(f"the benchmark batch {batch_dir} loaded no rows")
+    return result
+
+
+def write_figures(result: BenchResult, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,99 @@
+"""The pipeline's stages, each from a warehouse folder to its results. The Prefect flow (flows/nightly.py) runs each
+as a task; `csc bench` runs and measures them one by one. Each opens and closes its own connection, so a stage
+never holds the warehouse longer than it works on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from csc.settings import settings
+from warehouse.batch import Batch
+from warehouse.conformed import ConformedResult, build_and_write_conformed
+from warehouse.db import connect
+from warehouse.quality import QualitySummary
+from warehouse.raw import BatchLoad, load_batch
+from warehouse.staging import StagingBuild, build_staging
+
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    pass
+
+
+def warm_up() -> threading.Thread:
+    """Import Great Expectations in a background thread. The import is 4-5 s of Python that the data-quality stage
+    would otherwise wait for; the stages before it spend their time in DuckDB and polars, which release the GIL,
+    so the import overlaps them."""
+
+    def import_gx() -> None:
+        from expectations.runner import _quiet_gx
+
+        _quiet_gx()
+        import great_expectations  # noqa: F401
+
+    thread = threading.Thread(target=import_gx, name="csc-import-gx", daemon=True)
+    thread.start()
+    return thread
+
+
+def load_raw(batch: Batch, warehouse_dir: Path, progress: Progress = _silent) -> BatchLoad:
+    with connect(warehouse_dir) as con:
+        return load_batch(
+            con, batch, work_dir=warehouse_dir / "tmp", keep_batches=settings().raw_batches_kept, progress=progress
+        )
+
+
+def load_staging(warehouse_dir: Path, batch_id: str, progress: Progress = _silent) -> StagingBuild:
+    with connect(warehouse_dir) as con:
+        return build_staging(con, batch_id, progress=progress)
+
+
+def load_conformed(
+    warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, progress: Progress = _silent
+) -> ConformedResult:
+    from transforms.catalogue import load_catalogue
+    from transforms.reviews import ReviewTimescales
+
+    timescales = ReviewTimescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
+    with connect(warehouse_dir) as con:
+        return build_and_write_conformed(
+            con, batch_id=batch_id, as_of=as_of, run_id=run_id, timescales=timescales, progress=progress
+        )
+
+
+def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> QualitySummary:
+    """Every data-quality rule (Great Expectations), results stored in ``dq``, Data Docs per run."""
+    from expectations.rules import load_rules
+    from expectations.runner import run_quality
+    from warehouse.quality import record_quality
+
+    docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
+    with connect(warehouse_dir) as con:
+        result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir)
+        return record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
+
+
+def publish_indicators(
+    warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
+) -> tuple[Path, dict[str, int]]:
+    """Compute the indicators from conformed and swap in a new marts.duckdb; returns its path and row counts."""
+    from transforms.catalogue import load_catalogue
+    from warehouse.marts import build_publication, publish
+    from warehouse.quality import rule_summary
+
+    with connect(warehouse_dir) as con:
+        tables = build_publication(
+            con,
+            catalogue=load_catalogue(settings().indicator_catalogue),
+            as_of=as_of,
+            run_id=run_id,
+            batch_id=batch_id,
+            withheld=set(withheld),
+            dq_exceptions=con.sql("SELECT * EXCLUDE (team_id) FROM dq.exceptions").pl(),
+            dq_rule_summary=rule_summary(con, run_id),
+        )
+    return publish(warehouse_dir, tables), {name: frame.height for name, frame in tables.items()}
