@@ -191,6 +191,7 @@ def run_bench(
     say("floor: DuckDB reading every file once")
     batch_rows, floor = measure("floor", lambda: read_floor(batch), lambda n: n)
     floor.note = "DuckDB reads each file once (not part of the pipeline)"
+    say(f"floor: {floor.seconds:.2f}s for {batch_rows:,} rows, peak {floor.peak_mb:,.0f} MB")
     batch_mb = sum(f.size_bytes for f in batch.files) / 2**20
     result = BenchResult(
         scale,
