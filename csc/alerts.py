@@ -714,11 +714,7 @@ def send_run_failure(
             settings.owners_file,
             failure.run_name,
         )
-    messages = [compose_run_failure(o, failure) for o in chosen]
-    deliveries = send_email(messages, settings, logger=logger)
-    return deliveries + [
-        post_webhook(m, timeout=settings.webhook_timeout, logger=logger) for m in messages if m.webhook is not None
-    ]
+    return deliver([compose_run_failure(o, failure) for o in chosen], settings, logger=logger)
 
 
 # --------------------------------------------------------------------------------------------------- delivery
@@ -898,6 +894,13 @@ def post_webhook(
     return Delivery(message.owner, "webhook", target, False, error)
 
 
+def deliver(messages: Sequence[Message], settings: AlertSettings, *, logger: logging.Logger) -> list[Delivery]:
+    """Every message by email (those with addresses) and by webhook (those with one)."""
+    return send_email(messages, settings, logger=logger) + [
+        post_webhook(m, timeout=settings.webhook_timeout, logger=logger) for m in messages if m.webhook is not None
+    ]
+
+
 # --------------------------------------------------------------------------------------------------- entry point
 
 
@@ -1014,10 +1017,7 @@ def send_alerts(
             still_open = 0 if routed is None else routed.height
             messages.append(compose_nothing_new(owner, run_id=run_id, open_count=still_open))
 
-    deliveries = send_email(messages, settings, logger=logger)
-    deliveries += [
-        post_webhook(m, timeout=settings.webhook_timeout, logger=logger) for m in messages if m.webhook is not None
-    ]
+    deliveries = deliver(messages, settings, logger=logger)
 
     alerts = []
     delivered_records: dict[str, pl.DataFrame] = {}

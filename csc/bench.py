@@ -94,26 +94,31 @@ class BenchResult:
     def peak_mb(self) -> float:
         return max(s.peak_mb for s in self.stages)
 
+    @property
+    def times_floor(self) -> float:
+        return self.pipeline_seconds / self.floor.seconds
+
     def to_json(self) -> dict[str, Any]:
         figures = asdict(self)
-        for entry in [figures["floor"], *figures["stages"]]:
-            entry["rows_per_second"] = round(entry["rows"] / entry["seconds"]) if entry["seconds"] else 0
+        for entry, stage in zip([figures["floor"], *figures["stages"]], [self.floor, *self.stages], strict=True):
+            entry["rows_per_second"] = round(stage.rows_per_second)
         figures["pipeline_seconds"] = round(self.pipeline_seconds, 2)
         figures["pipeline_peak_mb"] = round(self.peak_mb)
-        figures["times_floor"] = round(self.pipeline_seconds / self.floor.seconds, 2)
+        figures["times_floor"] = round(self.times_floor, 2)
         return figures
 
     def table(self) -> str:
-        rows = [self.floor, *self.stages]
+        pipeline = StageFigures(
+            "pipeline",
+            self.pipeline_seconds,
+            self.batch_rows,
+            self.peak_mb,
+            f"{self.times_floor:.1f} x the floor (stages above the floor line, summed)",
+        )
         lines = [f"{'stage':<12} {'seconds':>9} {'rows':>13} {'rows/s':>12} {'peak MB':>9}  note"]
-        for s in rows:
+        for s in [self.floor, *self.stages, pipeline]:
             rate = f"{s.rows_per_second:>12,.0f}"
             lines.append(f"{s.stage:<12} {s.seconds:>9.2f} {s.rows:>13,} {rate} {s.peak_mb:>9,.0f}  {s.note}")
-        lines.append(
-            f"{'pipeline':<12} {self.pipeline_seconds:>9.2f} {self.batch_rows:>13,} "
-            f"{self.batch_rows / self.pipeline_seconds:>12,.0f} {self.peak_mb:>9,.0f}  "
-            f"{self.pipeline_seconds / self.floor.seconds:.1f} x the floor (stages above the floor line, summed)"
-        )
         return "\n".join(lines)
 
 

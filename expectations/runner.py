@@ -84,7 +84,7 @@ def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], as_o
                 raise RuleCrashed(f"data-quality rule {rule.id} could not run: {str(e).splitlines()[0]}") from e
         raise RuleCrashed(f"the data-quality rules could not run: {str(union_error).splitlines()[0]}") from union_error
     return (
-        found.cast({c: t for c, t in VIOLATION_SCHEMA.items()})
+        found.cast(VIOLATION_SCHEMA)
         .unique(maintain_order=True)
         .sort("ordinal", maintain_order=True)
         .select(list(VIOLATION_SCHEMA))

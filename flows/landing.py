@@ -115,17 +115,19 @@ def writer_limit() -> str:
     return settings().writer_limit
 
 
-def ensure_writer_limit() -> None:
-    """Create the writer limit (one slot) if the Prefect server has none."""
+def ensure_writer_limit() -> str:
+    """Create the writer limit (one slot) if the Prefect server has none; returns its name."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectNotFound
 
+    name = writer_limit()
     with get_client(sync_client=True) as client:
         try:
-            client.read_global_concurrency_limit_by_name(writer_limit())
+            client.read_global_concurrency_limit_by_name(name)
         except ObjectNotFound:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=writer_limit(), limit=1))
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    return name
 
 
 @flow(name="csc-landing")
@@ -150,10 +152,10 @@ def load_landed_batches(
     landing_dir, warehouse_dir = Path(landing_dir).resolve(), Path(warehouse_dir).resolve()
     archive_dir, quarantine_dir = destinations(landing_dir, archive_dir, quarantine_dir)
     logger.info(f"started {'by batch ' + landed_batch + ' landing' if landed_batch else 'on schedule'}")
-    ensure_writer_limit()
-    logger.info(f"waiting for the {writer_limit()} slot (one run writes the warehouse at a time)")
-    with concurrency(writer_limit(), occupy=1, strict=True):
-        logger.info(f"holding the {writer_limit()} slot; loading complete batches in {landing_dir}")
+    limit = ensure_writer_limit()
+    logger.info(f"waiting for the {limit} slot (one run writes the warehouse at a time)")
+    with concurrency(limit, occupy=1, strict=True):
+        logger.info(f"holding the {limit} slot; loading complete batches in {landing_dir}")
         results = process_landing(
             landing_dir,
             warehouse_dir,

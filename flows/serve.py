@@ -153,6 +153,7 @@ class LandingWatcher:
                 self.log(f"could not announce batch {batch.name}: {e}")
                 continue
             self._announced.add(batch.name)
+            self.log(f"batch {batch.name} is complete: announced it")
         return new
 
     def _run(self) -> None:
@@ -328,7 +329,7 @@ def serve_pipeline(
             f"{landing_dir}\n  archive: {archive_dir}\n  quarantine: {quarantine_dir}\n  warehouse: {warehouse_dir}"
             f"\n  Prefect UI: {ui}  (Ctrl-C stops; the schedule is paused until csc serve starts again)"
         )
-        watcher = LandingWatcher(landing_dir, _announce(say), log=say)
+        watcher = LandingWatcher(landing_dir, emit_landed, log=say)
         watcher.start()
         asyncio.run(runner.start())
     except (KeyboardInterrupt, TerminationSignal):
@@ -337,11 +338,3 @@ def serve_pipeline(
         if watcher is not None:
             watcher.stop()
         server.stop()
-
-
-def _announce(say: Callable[[str], None]) -> Callable[[Path], None]:
-    def announce(batch: Path) -> None:
-        emit_landed(batch)
-        say(f"batch {batch.name} is complete: sent {LANDED_EVENT}")
-
-    return announce

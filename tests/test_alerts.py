@@ -9,7 +9,6 @@ import email.policy
 import json
 import logging
 import os
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from csc.alerts import (
     send_alerts,
     sent_rows,
 )
+from tests.conftest import free_port
 
 LOCALHOST = "127.0.0.1"
 PASSWORD = "s3cret-Pa55word-do-not-log"
@@ -95,12 +95,6 @@ def exceptions(*rows: dict, run_id: str = "run-1") -> pl.DataFrame:
             }
         )
     return pl.DataFrame(full, schema={c: pl.String for c in EXCEPTION_COLUMNS})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOCALHOST, 0))
-        return s.getsockname()[1]
 
 
 @dataclass

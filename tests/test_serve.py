@@ -22,7 +22,7 @@ from csc.alerts import AlertSettings, RunFailure, compose_run_failure, load_owne
 from csc.synthetic import generate_batch
 from flows.landing import REASON_FILE
 from flows.serve import LandingWatcher, api_answers
-from tests.conftest import free_port, prefect_api
+from tests.conftest import free_port, prefect_api, write_batch
 from tests.test_alerts import _start_smtp
 
 CSC = [sys.executable, "-m", "csc"]
@@ -41,10 +41,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, log: Pa
 
 
 def complete_batch(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    (folder / "ssd_person.csv").write_text("person_id\n1\n")
-    (folder / "_READY").write_text("")
-    return folder
+    return write_batch(folder, {"ssd_person.csv": "person_id\n1\n"})
 
 
 # ------------------------------------------------------------------------------------------------ watcher
