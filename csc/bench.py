@@ -216,7 +216,6 @@ def run_bench(
         say(f"{name}: {figures.seconds:.2f}s, {figures.rows:,} rows, peak {figures.peak_mb:,.0f} MB")
         return value
 
-    stages.warm_up()  # as the flow does at its start (after the floor, so the floor is DuckDB's alone)
     loaded = stage(
         "raw",
         lambda: stages.load_raw(batch, warehouse_dir),

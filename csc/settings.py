@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         "duckdb-writer",
         description="Prefect concurrency limit that serialises writers of this warehouse; one name per warehouse.",
     )
+    duckdb_memory_limit: str = Field(
+        "5GB",
+        description="Most memory DuckDB may hold in the pipeline's process; beyond it, it spills to "
+        "warehouse.duckdb.tmp. Default keeps a national load (polars included) under 8 GB.",
+    )
+    duckdb_threads: int | None = Field(None, ge=1, description="Threads DuckDB may use (default: one per core).")
     prefect_port: int = Field(
         4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
     )

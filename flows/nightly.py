@@ -159,7 +159,6 @@ def nightly_load(
     # Absolute paths: the run history, Data Docs and logs should name folders the same wherever they are read.
     batch_dir, warehouse_dir = Path(batch_dir).resolve(), Path(warehouse_dir).resolve()
     run_id = str(runtime.flow_run.id)
-    stages.warm_up()
     run_started(warehouse_dir, run_id, str(batch_dir))
     batch = fingerprint_batch(batch_dir, assume_complete)
     run_as_of = as_of or batch.extract_date or date.today()

@@ -54,6 +54,17 @@ class ConformedBuild:
     excluded: pl.LazyFrame  # table_name, record_id, row_number, reason
     reconciliation: pl.LazyFrame  # table_name, staging_rows, conformed_rows, excluded_rows
     orphans: pl.LazyFrame  # table_name, record_id, person_id
+    staging: dict[str, pl.LazyFrame]
+
+    def collect(self) -> ConformedBuild:
+        """Every frame computed, each transform once. The checks are computed from the collected tables:
+        collected together with them, polars recomputed most of the build for each check (2.5 s of 4 s)."""
+        names = list(self.tables)
+        frames = pl.collect_all([self.tables[n] for n in names] + [self.excluded])
+        tables = {n: f.lazy() for n, f in zip(names, frames[:-1], strict=True)}
+        excluded = frames[-1].lazy()
+        checks = pl.collect_all([reconciliation(self.staging, tables, excluded), orphans(tables)])
+        return ConformedBuild(tables, excluded, checks[0].lazy(), checks[1].lazy(), self.staging)
 
 
 def cla_placements(ssd_cla_placement: pl.LazyFrame) -> pl.LazyFrame:
@@ -204,6 +215,7 @@ def build_conformed(
         excluded=excluded_all,
         reconciliation=reconciliation(staging, tables, excluded_all),
         orphans=orphans(tables),
+        staging=staging,
     )
 
 

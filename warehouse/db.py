@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
+from csc.settings import settings
+
 if TYPE_CHECKING:
     from warehouse.contract import Table
 
@@ -28,6 +30,13 @@ def warehouse_path(warehouse_dir: Path) -> Path:
     return Path(warehouse_dir) / WAREHOUSE_FILE
 
 
+def _duckdb_config() -> dict[str, str | int]:
+    config: dict[str, str | int] = {"memory_limit": settings().duckdb_memory_limit}
+    if settings().duckdb_threads:
+        config["threads"] = settings().duckdb_threads
+    return config
+
+
 @contextmanager
 def connect(warehouse_dir: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = warehouse_path(warehouse_dir)
@@ -35,7 +44,7 @@ def connect(warehouse_dir: Path, *, read_only: bool = False) -> Iterator[duckdb.
         raise FileNotFoundError(f"{path}: no warehouse here yet (run `csc run` first)")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=_duckdb_config())
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise WarehouseBusy(

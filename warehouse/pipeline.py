@@ -4,6 +4,7 @@ never holds the warehouse longer than it works on it."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -24,10 +25,13 @@ def _silent(message: str) -> None:
     pass
 
 
-def warm_up() -> threading.Thread:
-    """Import Great Expectations in a background thread. The import is 4-5 s of Python that the data-quality stage
-    would otherwise wait for; the stages before it spend their time in DuckDB and polars, which release the GIL,
-    so the import overlaps them."""
+def warm_up() -> threading.Thread | None:
+    """Import Great Expectations in a background thread, once per process. The import is about 3 s of Python that
+    the data-quality stage would otherwise wait for. Staging and conformed spend their time inside single DuckDB
+    statements and polars queries, which release the GIL, so the import overlaps them; raw does not (it
+    transcodes in Python and runs many short statements), and overlapping it there made raw twice as slow."""
+    if "great_expectations" in sys.modules:
+        return None
 
     def import_gx() -> None:
         from expectations.runner import _quiet_gx
@@ -48,6 +52,7 @@ def load_raw(batch: Batch, warehouse_dir: Path, progress: Progress = _silent) ->
 
 
 def load_staging(warehouse_dir: Path, batch_id: str, progress: Progress = _silent) -> StagingBuild:
+    warm_up()
     with connect(warehouse_dir) as con:
         return build_staging(con, batch_id, progress=progress)
 
@@ -61,7 +66,13 @@ def load_conformed(
     timescales = ReviewTimescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
     with connect(warehouse_dir) as con:
         return build_and_write_conformed(
-            con, batch_id=batch_id, as_of=as_of, run_id=run_id, timescales=timescales, progress=progress
+            con,
+            batch_id=batch_id,
+            as_of=as_of,
+            run_id=run_id,
+            work_dir=warehouse_dir / "tmp",
+            timescales=timescales,
+            progress=progress,
         )
 
 

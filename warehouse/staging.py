@@ -73,13 +73,24 @@ def parsed_date_expr(v: str) -> str:
     )
 
 
-def is_sentinel_expr(col: Column, v: str) -> str:
+# The received rows of the table being built, cleaned, with each date parsed and each code mapped once: the
+# staging table, its rejected values, cleaning summary and code mappings all read them. (Parsing in each of the
+# four statements cost ten parses of every date.)
+RECEIVED = "staging_received"
+
+
+def parsed_column(col: Column) -> str:
+    """The column of ``staging_received`` holding a date column parsed, or a code column mapped."""
+    return quote(f"{col.name}__{'date' if col.kind == 'date' else 'code'}")
+
+
+def is_sentinel_expr(col: Column) -> str:
     """True where the received value is the extract's way of writing "none"."""
     if col.kind == "date":
         sentinels = ", ".join(f"DATE {literal(d)}" for d in DATE_SENTINELS)
-        return f"coalesce({parsed_date_expr(v)} IN ({sentinels}), false)"
+        return f"coalesce({parsed_column(col)} IN ({sentinels}), false)"
     if col.kind == "id":
-        return f"coalesce({v} IN ({_in_list(ID_SENTINELS)}), false)"
+        return f"coalesce({quote(col.name)} IN ({_in_list(ID_SENTINELS)}), false)"
     return "false"
 
 
@@ -93,14 +104,14 @@ def mapped_code_expr(mapping: str, v: str) -> str:
 
 
 def typed_expr(t: Table, col: Column) -> str:
-    """The staging value of a column, from the cleaned received text in the CTE ``received``."""
+    """The staging value of a column, from the cleaned received text in ``staging_received``."""
     v = quote(col.name)
     if col.kind == "date":
-        return f"CASE WHEN {is_sentinel_expr(col, v)} THEN NULL ELSE {parsed_date_expr(v)} END"
+        return f"CASE WHEN {is_sentinel_expr(col)} THEN NULL ELSE {parsed_column(col)} END"
     if col.kind == "id":
         if col.name == t.key:
             return v
-        return f"CASE WHEN {is_sentinel_expr(col, v)} THEN NULL ELSE {v} END"
+        return f"CASE WHEN {is_sentinel_expr(col)} THEN NULL ELSE {v} END"
     if col.kind == "flag":
         return (
             f"CASE WHEN upper({v}) IN ({_in_list(_TRUE)}) THEN true "
@@ -111,7 +122,7 @@ def typed_expr(t: Table, col: Column) -> str:
     if col.kind == "float":
         return f"TRY_CAST({v} AS DOUBLE)"
     if col.kind == "code" and col.mapping:
-        return mapped_code_expr(col.mapping, v)
+        return parsed_column(col)
     return v
 
 
@@ -120,7 +131,7 @@ def rejected_expr(t: Table, col: Column) -> str | None:
     if col.kind not in ("date", "flag", "int", "float"):
         return None
     v = quote(col.name)
-    return f"({v} IS NOT NULL AND NOT {is_sentinel_expr(col, v)} AND ({typed_expr(t, col)}) IS NULL)"
+    return f"({v} IS NOT NULL AND NOT {is_sentinel_expr(col)} AND ({typed_expr(t, col)}) IS NULL)"
 
 
 def _rejected_reason(col: Column) -> str:
@@ -132,26 +143,33 @@ def _rejected_reason(col: Column) -> str:
     }[col.kind]
 
 
-def received_cte(t: Table, batch_id: str) -> str:
+def received_table_sql(t: Table, batch_id: str) -> str:
+    """The batch's rows of a table from raw (files that failed left out) into ``staging_received``."""
     cols = ", ".join(f"{received_expr(c.name)} AS {quote(c.name)}" for c in t.columns)
+    parsed = [f"{parsed_date_expr(quote(c.name))} AS {parsed_column(c)}" for c in t.columns if c.kind == "date"] + [
+        f"{mapped_code_expr(c.mapping, quote(c.name))} AS {parsed_column(c)}"
+        for c in t.columns
+        if c.kind == "code" and c.mapping
+    ]
     return (
-        f"received AS (SELECT {cols}, _batch_id, _source_file, _row_number FROM raw.{quote(t.name)} "
+        f"CREATE OR REPLACE TEMP TABLE {RECEIVED} AS\nSELECT *{''.join(', ' + p for p in parsed)} FROM ("
+        f"SELECT {cols}, _batch_id, _source_file, _row_number FROM raw.{quote(t.name)} "
         f"WHERE _batch_id = {literal(batch_id)} AND _source_file NOT IN ("
         f"SELECT file_name FROM raw.load_manifest WHERE batch_id = {literal(batch_id)} "
         f"AND status = {literal(STATUS_FAILED)} AND file_name IS NOT NULL))"
     )
 
 
-def staging_table_sql(t: Table, batch_id: str) -> str:
+def staging_table_sql(t: Table) -> str:
     cols = ",\n    ".join(f"{typed_expr(t, c)} AS {quote(c.name)}" for c in t.columns)
     return (
-        f"CREATE OR REPLACE TABLE staging.{quote(t.name)} AS\nWITH {received_cte(t, batch_id)}\n"
-        f"SELECT\n    {cols},\n    _batch_id, _source_file, _row_number\nFROM received\n"
+        f"CREATE OR REPLACE TABLE staging.{quote(t.name)} AS\n"
+        f"SELECT\n    {cols},\n    _batch_id, _source_file, _row_number\nFROM {RECEIVED}\n"
         "ORDER BY _source_file, _row_number"
     )
 
 
-def rejected_values_sql(t: Table, batch_id: str) -> str | None:
+def rejected_values_sql(t: Table) -> str | None:
     parts = []
     for c in t.columns:
         rejected = rejected_expr(t, c)
@@ -159,11 +177,11 @@ def rejected_values_sql(t: Table, batch_id: str) -> str | None:
             continue
         parts.append(
             f"SELECT _batch_id, {literal(t.name)}, _source_file, _row_number, {quote(t.key)}, "
-            f"{literal(c.name)}, {quote(c.name)}, {literal(_rejected_reason(c))} FROM received WHERE {rejected}"
+            f"{literal(c.name)}, {quote(c.name)}, {literal(_rejected_reason(c))} FROM {RECEIVED} WHERE {rejected}"
         )
     if not parts:
         return None
-    return f"INSERT INTO staging.rejected_values\nWITH {received_cte(t, batch_id)}\n" + "\nUNION ALL\n".join(parts)
+    return "INSERT INTO staging.rejected_values\n" + "\nUNION ALL\n".join(parts)
 
 
 def cleaning_summary_sql(t: Table, batch_id: str) -> str:
@@ -177,27 +195,27 @@ def cleaning_summary_sql(t: Table, batch_id: str) -> str:
             unmapped = f"({v} IS NOT NULL AND ({typed}) NOT IN ({codes}))"
         else:
             mapped = unmapped = "false"
-        sentinel = is_sentinel_expr(c, v) if (c.kind == "date" or (c.kind == "id" and c.name != t.key)) else "false"
+        sentinel = is_sentinel_expr(c) if (c.kind == "date" or (c.kind == "id" and c.name != t.key)) else "false"
         rows.append(
             f"SELECT {literal(batch_id)}, {literal(t.name)}, {literal(c.name)}, count(*), "
             f"count(*) FILTER (WHERE {v} IS NULL), count(*) FILTER (WHERE {sentinel}), "
             f"count(*) FILTER (WHERE {rejected}), count(*) FILTER (WHERE {mapped}), "
-            f"count(*) FILTER (WHERE {unmapped}) FROM received"
+            f"count(*) FILTER (WHERE {unmapped}) FROM {RECEIVED}"
         )
-    return f"INSERT INTO staging.cleaning_summary\nWITH {received_cte(t, batch_id)}\n" + "\nUNION ALL\n".join(rows)
+    return "INSERT INTO staging.cleaning_summary\n" + "\nUNION ALL\n".join(rows)
 
 
-def code_mappings_sql(t: Table, batch_id: str) -> str | None:
+def code_mappings_sql(t: Table) -> str | None:
     parts = [
         f"SELECT _batch_id, {literal(t.name)}, {literal(c.name)}, {quote(c.name)}, "
         f"CASE WHEN ({typed_expr(t, c)}) IN ({_in_list(CODES[c.mapping])}) THEN {typed_expr(t, c)} END, count(*) "
-        f"FROM received WHERE {quote(c.name)} IS NOT NULL GROUP BY ALL"
+        f"FROM {RECEIVED} WHERE {quote(c.name)} IS NOT NULL GROUP BY ALL"
         for c in t.columns
         if c.kind == "code" and c.mapping
     ]
     if not parts:
         return None
-    return f"INSERT INTO staging.code_mappings\nWITH {received_cte(t, batch_id)}\n" + "\nUNION ALL\n".join(parts)
+    return "INSERT INTO staging.code_mappings\n" + "\nUNION ALL\n".join(parts)
 
 
 @dataclass
@@ -230,14 +248,16 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
             ):
                 con.execute(stmt)
             for t in TABLES:
-                con.execute(staging_table_sql(t, batch_id))
+                con.execute(received_table_sql(t, batch_id))
                 for sql in (
-                    rejected_values_sql(t, batch_id),
+                    staging_table_sql(t),
+                    rejected_values_sql(t),
                     cleaning_summary_sql(t, batch_id),
-                    code_mappings_sql(t, batch_id),
+                    code_mappings_sql(t),
                 ):
                     if sql:
                         con.execute(sql)
+                con.execute(f"DROP TABLE {RECEIVED}")
                 for stmt in comments_sql(t, "staging", LINEAGE_COLUMNS):
                     con.execute(stmt)
                 (count,) = con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()
