@@ -37,10 +37,12 @@ def resident_bytes() -> int:
 
 
 class PeakMemory:
-    """Samples resident memory in a thread while the block runs; `peak` is the highest sample, in bytes."""
+    """Samples resident memory in a thread while the block runs; `peak` is the highest sample, in bytes. With a
+    ``cap``, ``on_cap(peak)`` is called from the sampling thread the first time a sample passes it."""
 
-    def __init__(self, interval: float = 0.02):
+    def __init__(self, interval: float = 0.02, cap: int | None = None, on_cap: Callable[[int], None] | None = None):
         self.interval = interval
+        self.cap, self.on_cap = cap, on_cap
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -48,6 +50,9 @@ class PeakMemory:
     def _sample(self) -> None:
         while True:
             self.peak = max(self.peak, resident_bytes())
+            if self.cap and self.on_cap and self.peak > self.cap:
+                self.on_cap(self.peak)
+                self.on_cap = None
             if self._stop.wait(self.interval):
                 return
 
@@ -85,6 +90,7 @@ class BenchResult:
     machine: dict[str, Any]
     floor: StageFigures
     stages: list[StageFigures] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped before the last stage, if it did
 
     @property
     def pipeline_seconds(self) -> float:
@@ -113,7 +119,8 @@ class BenchResult:
             self.pipeline_seconds,
             self.batch_rows,
             self.peak_mb,
-            f"{self.times_floor:.1f} x the floor (stages above the floor line, summed)",
+            f"{self.times_floor:.1f} x the floor (stages above the floor line, summed)"
+            + (f"; STOPPED: {self.stopped}" if self.stopped else ""),
         )
         lines = [f"{'stage':<12} {'seconds':>9} {'rows':>13} {'rows/s':>12} {'peak MB':>9}  note"]
         for s in [self.floor, *self.stages, pipeline]:
@@ -122,9 +129,28 @@ class BenchResult:
         return "\n".join(lines)
 
 
-def measure(stage: str, work: Callable[[], Any], rows: Callable[[Any], int], note: Callable[[Any], str] | None = None):
-    with PeakMemory() as memory:
-        started = time.perf_counter()
+def measure(
+    stage: str,
+    work: Callable[[], Any],
+    rows: Callable[[Any], int],
+    note: Callable[[Any], str] | None = None,
+    *,
+    cap: int | None = None,
+    on_cap: Callable[[StageFigures], None] | None = None,
+):
+    """Run ``work`` and return its result with the stage's figures. If memory passes ``cap``, ``on_cap`` gets the
+    figures so far (it is called from another thread while the stage still runs)."""
+    started = time.perf_counter()
+
+    def capped(peak: int) -> None:
+        if on_cap:
+            on_cap(
+                StageFigures(
+                    stage, time.perf_counter() - started, 0, peak / 2**20, f"stopped at {peak / 2**20:,.0f} MB"
+                )
+            )
+
+    with PeakMemory(cap=cap, on_cap=capped) as memory:
         result = work()
         seconds = time.perf_counter() - started
     figures = StageFigures(stage, seconds, rows(result), memory.peak / 2**20, note(result) if note else "")
@@ -171,8 +197,14 @@ def run_bench(
     seed: int = 1,
     regenerate: bool = False,
     say: Callable[[str], None] = print,
+    memory_cap_mb: float | None = None,
+    on_stop: Callable[[BenchResult], None] | None = None,
 ) -> BenchResult:
-    """Generate the batch (unless one is there), measure the floor, then each stage on a new warehouse."""
+    """Generate the batch (unless one is there), measure the floor, then each stage on a new warehouse.
+
+    If the process's memory passes ``memory_cap_mb`` the run stops there, before the machine runs out: the stage is
+    recorded as stopped, ``on_stop`` reports the figures so far, and the process exits with status 3 (the stage is
+    inside DuckDB or polars and cannot be interrupted any other way)."""
     from csc.synthetic import generate_batch
     from warehouse import pipeline as stages
     from warehouse.batch import READY_MARKER, read_batch
@@ -209,9 +241,18 @@ def run_bench(
         [fingerprint],
     )
 
+    def stop(figures: StageFigures) -> None:
+        result.stages.append(figures)
+        result.stopped = f"{figures.stage} passed the memory cap of {memory_cap_mb:,.0f} MB and was stopped"
+        say(result.stopped)
+        if on_stop:
+            on_stop(result)
+        os._exit(3)
+
     def stage(name: str, work, rows, note=None):
         say(f"{name} ...")
-        value, figures = measure(name, work, rows, note)
+        cap = int(memory_cap_mb * 2**20) if memory_cap_mb else None
+        value, figures = measure(name, work, rows, note, cap=cap, on_cap=stop)
         result.stages.append(figures)
         say(f"{name}: {figures.seconds:.2f}s, {figures.rows:,} rows, peak {figures.peak_mb:,.0f} MB")
         return value

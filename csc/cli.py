@@ -252,23 +252,47 @@ def bench(
     out: Annotated[
         Path | None, typer.Option("--out", help="JSON file for the figures (default: DIR/bench-SCALE.json).")
     ] = None,
+    max_memory_gb: Annotated[
+        float | None,
+        typer.Option(
+            "--max-memory-gb",
+            help="Stop the run (exit 3, figures so far reported) when it holds more memory than this "
+            "(default: the machine's memory less 2 GB).",
+        ),
+    ] = None,
 ) -> None:
     """Measure the pipeline stage by stage on a generated batch (reused if there): wall time, rows per second and
     peak memory of each stage, and the floor (DuckDB reading the same files once). Prefect's start-up is left out."""
-    from csc.bench import run_bench, write_figures
+    from csc.bench import machine, run_bench, write_figures
     from csc.synthetic import SCALES
 
     if scale not in SCALES:
         raise typer.BadParameter(f"--scale must be one of {', '.join(SCALES)}")
     folder = folder or Path(".csc-bench") / scale
-    result = run_bench(scale, folder, as_of=_parse_date(as_of), seed=seed, regenerate=regenerate, say=_say)
-    path = write_figures(result, out or folder / f"bench-{scale}.json")
-    typer.echo(
-        f"\n{scale}: {result.batch_rows:,} rows in {result.batch_mb:,.0f} MB of files, "
-        f"{result.machine['cores']} cores, {result.machine['memory_gb']} GB\n"
+    path = out or folder / f"bench-{scale}.json"
+
+    def report(result) -> None:
+        write_figures(result, path)
+        typer.echo(
+            f"\n{scale}: {result.batch_rows:,} rows in {result.batch_mb:,.0f} MB of files, "
+            f"{result.machine['cores']} cores, {result.machine['memory_gb']} GB\n"
+        )
+        typer.echo(result.table())
+        _say(f"\nfigures written to {path}")
+
+    total_gb = machine()["memory_gb"]
+    cap = max_memory_gb * 1024 if max_memory_gb else (total_gb * 1024 - 2048 if total_gb else None)
+    result = run_bench(
+        scale,
+        folder,
+        as_of=_parse_date(as_of),
+        seed=seed,
+        regenerate=regenerate,
+        say=_say,
+        memory_cap_mb=cap,
+        on_stop=report,
     )
-    typer.echo(result.table())
-    _say(f"\nfigures written to {path}")
+    report(result)
 
 
 @app.command()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -93,14 +95,18 @@ def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], as_o
 
 def validation_frames(
     con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], violations: pl.DataFrame
-) -> dict[str, pl.DataFrame]:
-    """Per table: every staging record (key, person, file, row) with one column per rule marking the records that
-    break it. The batch frame has one row."""
+) -> dict[str, Callable[[], pl.DataFrame]]:
+    """Per table, a function reading every staging record (key, person, file, row) with one column per rule
+    marking the records that break it. The batch frame has one row. Each frame is read only when its suite is
+    validated and dropped after: at national scale, every table's frame at once would not fit in memory."""
     by_rule = {
-        rule_id: set(ids) for rule_id, ids in violations.group_by("rule_id").agg(pl.col("record_id")).iter_rows()
+        rule_id: pl.Series(ids, dtype=pl.String)
+        for rule_id, ids in violations.group_by("rule_id").agg(pl.col("record_id").unique()).iter_rows()
     }
-    frames = {}
-    for name, t in TABLES_BY_NAME.items():
+    empty = pl.Series([], dtype=pl.String)
+
+    def table_frame(name: str) -> pl.DataFrame:
+        t = TABLES_BY_NAME[name]
         person = t.person_column or "NULL"
         base = pl.from_arrow(
             con.sql(
@@ -108,13 +114,15 @@ def validation_frames(
                 f"_source_file, _row_number FROM staging.{quote(name)}"
             ).to_arrow_table()
         )
-        frames[name] = base.with_columns(
-            pl.col("record_id").is_in(list(by_rule.get(r.id, ()))).alias(flag_column(r.id))
+        return base.with_columns(
+            pl.col("record_id").is_in(by_rule.get(r.id, empty)).alias(flag_column(r.id))
             for r in rules
             if r.table == name
         )
-    frames[BATCH_TABLE] = pl.DataFrame(
-        {flag_column(r.id): [bool(by_rule.get(r.id))] for r in rules if r.table == BATCH_TABLE}
+
+    frames: dict[str, Callable[[], pl.DataFrame]] = {name: partial(table_frame, name) for name in TABLES_BY_NAME}
+    frames[BATCH_TABLE] = lambda: pl.DataFrame(
+        {flag_column(r.id): [by_rule.get(r.id, empty).len() > 0] for r in rules if r.table == BATCH_TABLE}
         | {"record_id": ["batch"]}
     )
     return frames
@@ -132,7 +140,7 @@ def _quiet_gx() -> None:
 
 
 def validate_with_gx(
-    frames: dict[str, pl.DataFrame], suites: dict[str, dict], docs_dir: Path | None
+    frames: dict[str, Callable[[], pl.DataFrame]], suites: dict[str, dict], docs_dir: Path | None
 ) -> dict[str, tuple[int, int, list[dict]]]:
     """Run each table's suite; per rule id: (records checked, records failing, the failing rows GX reports).
     With ``docs_dir``, Data Docs for the run are built there."""
@@ -177,7 +185,7 @@ def validate_with_gx(
     index_columns = ["record_id", "_source_file", "_row_number"]
     out: dict[str, tuple[int, int, list[dict]]] = {}
     for name, definition in definitions:
-        frame = frames[name]
+        frame = frames[name]()
         result = definition.run(
             batch_parameters={"dataframe": frame.to_pandas()},
             result_format={

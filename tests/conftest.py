@@ -14,6 +14,9 @@ import pytest
 
 from csc.settings import apply_prefect_defaults
 
+# The command line, as a user runs it, in a subprocess.
+CSC = [sys.executable, "-m", "csc"]
+
 apply_prefect_defaults()
 
 

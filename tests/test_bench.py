@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from csc.bench import PeakMemory
 from csc.cli import app
+from tests.conftest import CSC
 
 
 def test_peak_memory_sees_an_allocation_made_and_freed_inside_the_block():
@@ -36,3 +38,20 @@ def test_bench_measures_every_stage_and_the_floor_and_writes_the_figures(tmp_pat
     # a second run reuses the batch and starts a new warehouse
     again = CliRunner().invoke(app, ["bench", "--scale", "tiny", "--dir", str(tmp_path / "bench")])
     assert again.exit_code == 0 and "reusing the batch" in again.output
+
+
+def test_a_run_that_passes_the_memory_cap_stops_and_still_reports_its_figures(tmp_path: Path):
+    # in a subprocess: the stop ends the process (a stage inside DuckDB or polars cannot be interrupted)
+    folder = tmp_path / "bench"
+    capped = subprocess.run(
+        [*CSC, "bench", "--scale", "tiny", "--dir", str(folder), "--max-memory-gb", "0.01"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert capped.returncode == 3, capped.stdout + capped.stderr
+    figures = json.loads((folder / "bench-tiny.json").read_text())
+    assert figures["stopped"] == "raw passed the memory cap of 10 MB and was stopped"
+    assert [s["stage"] for s in figures["stages"]] == ["fingerprint", "raw"]
+    assert figures["stages"][-1]["note"].startswith("stopped at ")
+    assert "STOPPED: raw passed the memory cap" in capped.stdout

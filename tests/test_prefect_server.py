@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import CSC, write_batch
 from tests.conftest import prefect_api as _api
-from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER
-
-CSC = [sys.executable, "-m", "csc"]
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,10 +21,9 @@ from csc.alerts import AlertSettings, RunFailure, compose_run_failure, load_owne
 from csc.synthetic import generate_batch
 from flows.landing import REASON_FILE
 from flows.serve import LandingWatcher, api_answers
-from tests.conftest import free_port, prefect_api, write_batch
+from tests.conftest import CSC, free_port, prefect_api, write_batch
 from tests.test_alerts import _start_smtp
 
-CSC = [sys.executable, "-m", "csc"]
 smtp_server = contextlib.contextmanager(_start_smtp)
 
 
