@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from expectations.rules import RuleError, parse_rules
-from expectations.runner import RuleCrashed, run_quality
+from expectations.runner import DocsBuild, RuleCrashed, run_quality
 from expectations.suites import suite_dicts
 from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER, load
@@ -85,6 +85,30 @@ def test_data_docs_in_a_relative_folder(warehouse, tmp_path, monkeypatch):
     with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
         result = run_quality(con, rules=rules, as_of=AS_OF, docs_dir=Path("relative/docs"), suites=suite_dicts(rules))
     assert (tmp_path / "relative" / "docs" / "summary.html").exists() and result.docs_index.exists()
+
+
+def test_data_docs_written_in_the_background_are_there_once_waited_for(warehouse, tmp_path):
+    rules = parse_rules(RULES)
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        result = run_quality(
+            con,
+            rules=rules,
+            as_of=AS_OF,
+            docs_dir=tmp_path / "docs",
+            suites=suite_dicts(rules),
+            docs_in_background=True,
+        )
+    summary = result.docs_written()
+    assert summary == tmp_path / "docs" / "summary.html" and "VIS-T1" in summary.read_text()
+    assert (tmp_path / "docs" / "index.html").exists()
+
+
+def test_a_data_docs_build_that_fails_in_the_background_raises_when_waited_for():
+    def broken() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        DocsBuild(broken).wait()
 
 
 def test_a_blocking_batch_rule_withholds_exactly_its_indicators(warehouse):

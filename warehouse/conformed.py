@@ -6,15 +6,13 @@ them to DuckDB with their comments, and keeps the reconciliation of every run.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from warehouse.contract import TABLES_BY_NAME
-from warehouse.db import literal, quote
+from warehouse.db import literal, quote, read_tables
 
 
 @dataclass(frozen=True)
@@ -412,44 +410,27 @@ class ConformedResult:
     seconds: float
 
 
-def staging_as_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, pl.LazyFrame]:
-    """Every staging table written to Parquet and scanned lazily, so polars reads only the columns the transforms
-    use. Read whole into memory, staging is several times the machine's memory at national scale; the batch id and
-    source file name (in every row, and unused by the transforms) alone would be 11 GB of text for England."""
-    frames = {}
-    for name in TABLES_BY_NAME:
-        path = folder / f"{name}.parquet"
-        con.execute(
-            f"COPY (SELECT * EXCLUDE (_batch_id, _source_file) FROM staging.{quote(name)}) "
-            f"TO {literal(str(path))} (FORMAT parquet)"
-        )
-        frames[name] = pl.scan_parquet(path)
-    return frames
-
-
 def build_and_write_conformed(
     con: duckdb.DuckDBPyConnection,
     *,
     batch_id: str,
     as_of,
     run_id: str,
-    work_dir: Path,
     timescales=None,
     progress=lambda message: None,
 ) -> ConformedResult:
     """Build every conformed table from staging and replace them in one transaction, with the run's
-    reconciliation, excluded records and orphans. ``work_dir`` holds staging's Parquet copy while it runs."""
+    reconciliation, excluded records and orphans."""
     import time
 
     from transforms.conformed import build_conformed
     from transforms.reviews import DEFAULT_TIMESCALES
 
     started = time.perf_counter()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work_dir, prefix="conformed-input.") as folder:
-        build = build_conformed(
-            staging_as_parquet(con, Path(folder)), as_of=as_of, timescales=timescales or DEFAULT_TIMESCALES
-        ).collect()
+    # The batch id and source file are in every staging row and unused by the transforms: left out, they would
+    # be most of the memory at national scale (11 GB of text for England).
+    staging = read_tables(con, "staging", TABLES_BY_NAME, exclude=("_batch_id", "_source_file"))
+    build = build_conformed(staging, as_of=as_of, timescales=timescales or DEFAULT_TIMESCALES).collect()
     tables = {name: frame.collect() for name, frame in build.tables.items()}
     excluded, reconciliation, orphans = (f.collect() for f in (build.excluded, build.reconciliation, build.orphans))
     con.execute(RUN_TABLES_DDL)

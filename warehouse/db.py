@@ -77,8 +77,13 @@ def comments_sql(t: Table, schema: str, extra: tuple[tuple[str, str, str], ...])
     return stmts
 
 
-def read_tables(con: duckdb.DuckDBPyConnection, schema: str, names) -> dict[str, pl.LazyFrame]:
-    """Whole tables of a schema as polars LazyFrames (through Arrow; ``.pl()`` would copy)."""
+def read_tables(
+    con: duckdb.DuckDBPyConnection, schema: str, names, *, exclude: tuple[str, ...] = ()
+) -> dict[str, pl.LazyFrame]:
+    """Whole tables of a schema, but for the ``exclude`` columns, as polars LazyFrames (through Arrow; ``.pl()``
+    would copy)."""
+    columns = f"* EXCLUDE ({', '.join(quote(c) for c in exclude)})" if exclude else "*"
     return {
-        name: pl.from_arrow(con.sql(f"SELECT * FROM {schema}.{quote(name)}").to_arrow_table()).lazy() for name in names
+        name: pl.from_arrow(con.sql(f"SELECT {columns} FROM {schema}.{quote(name)}").to_arrow_table()).lazy()
+        for name in names
     }

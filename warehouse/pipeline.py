@@ -9,12 +9,16 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csc.settings import settings
 from warehouse.batch import Batch
 from warehouse.conformed import ConformedResult, build_and_write_conformed
 from warehouse.db import connect
 from warehouse.quality import QualitySummary
+
+if TYPE_CHECKING:
+    from expectations.runner import QualityResult
 from warehouse.raw import BatchLoad, load_batch
 from warehouse.staging import StagingBuild, build_staging
 
@@ -70,7 +74,6 @@ def load_conformed(
             batch_id=batch_id,
             as_of=as_of,
             run_id=run_id,
-            work_dir=warehouse_dir / "tmp",
             timescales=timescales,
             progress=progress,
         )
@@ -84,8 +87,13 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
 
     docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
     with connect(warehouse_dir) as con:
-        result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir)
+        result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir, docs_in_background=True)
+        _docs_being_written[run_id] = result
         return record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
+
+
+# Data Docs still being written, by run: publish_indicators waits for its run's before it returns.
+_docs_being_written: dict[str, QualityResult] = {}
 
 
 def publish_indicators(
@@ -107,4 +115,6 @@ def publish_indicators(
             dq_exceptions=con.sql("SELECT * EXCLUDE (team_id) FROM dq.exceptions").pl(),
             dq_rule_summary=rule_summary(con, run_id),
         )
+    if run_id in _docs_being_written:
+        _docs_being_written.pop(run_id).docs_written()
     return publish(warehouse_dir, tables), {name: frame.height for name, frame in tables.items()}
