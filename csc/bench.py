@@ -241,6 +241,11 @@ def run_bench(
         [fingerprint],
     )
 
+    def detail(message: str) -> None:
+        """A stage's own progress (each file, each table), indented under the stage: at national scale a stage
+        takes minutes."""
+        say(f"  {message}")
+
     def stop(figures: StageFigures) -> None:
         result.stages.append(figures)
         result.stopped = f"{figures.stage} passed the memory cap of {memory_cap_mb:,.0f} MB and was stopped"
@@ -259,16 +264,16 @@ def run_bench(
 
     loaded = stage(
         "raw",
-        lambda: stages.load_raw(batch, warehouse_dir),
+        lambda: stages.load_raw(batch, warehouse_dir, detail),
         lambda r: r.rows_loaded,
         lambda r: f"{r.rows_rejected:,} rows rejected",
     )
     staged = stage(
-        "staging", lambda: stages.load_staging(warehouse_dir, batch.batch_id), lambda r: sum(r.rows.values())
+        "staging", lambda: stages.load_staging(warehouse_dir, batch.batch_id, detail), lambda r: sum(r.rows.values())
     )
     conformed = stage(
         "conformed",
-        lambda: stages.load_conformed(warehouse_dir, batch.batch_id, as_of, run_id),
+        lambda: stages.load_conformed(warehouse_dir, batch.batch_id, as_of, run_id, detail),
         lambda r: sum(r.rows.values()),
     )
     quality = stage(
