@@ -16,11 +16,11 @@ from warehouse.batch import Batch
 from warehouse.conformed import ConformedResult, build_and_write_conformed
 from warehouse.db import connect
 from warehouse.quality import QualitySummary
+from warehouse.raw import BatchLoad, load_batch
+from warehouse.staging import StagingBuild, build_staging
 
 if TYPE_CHECKING:
     from expectations.runner import QualityResult
-from warehouse.raw import BatchLoad, load_batch
-from warehouse.staging import StagingBuild, build_staging
 
 Progress = Callable[[str], None]
 
@@ -70,12 +70,7 @@ def load_conformed(
     timescales = ReviewTimescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
     with connect(warehouse_dir) as con:
         return build_and_write_conformed(
-            con,
-            batch_id=batch_id,
-            as_of=as_of,
-            run_id=run_id,
-            timescales=timescales,
-            progress=progress,
+            con, batch_id=batch_id, as_of=as_of, run_id=run_id, timescales=timescales, progress=progress
         )
 
 
@@ -88,6 +83,7 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
     docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
     with connect(warehouse_dir) as con:
         result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir, docs_in_background=True)
+        _docs_being_written.clear()  # one run writes at a time; an earlier run that never published is over
         _docs_being_written[run_id] = result
         return record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
 
@@ -104,6 +100,7 @@ def publish_indicators(
     from warehouse.marts import build_publication, publish
     from warehouse.quality import rule_summary
 
+    docs = _docs_being_written.pop(run_id, None)
     with connect(warehouse_dir) as con:
         tables = build_publication(
             con,
@@ -115,6 +112,6 @@ def publish_indicators(
             dq_exceptions=con.sql("SELECT * EXCLUDE (team_id) FROM dq.exceptions").pl(),
             dq_rule_summary=rule_summary(con, run_id),
         )
-    if run_id in _docs_being_written:
-        _docs_being_written.pop(run_id).docs_written()
+    if docs is not None:
+        docs.docs_written()  # a failed Data Docs build fails the run before anything is published
     return publish(warehouse_dir, tables), {name: frame.height for name, frame in tables.items()}
