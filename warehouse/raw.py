@@ -217,16 +217,22 @@ def load_file(con: duckdb.DuckDBPyConnection, batch: Batch, bf: BatchFile, work_
         result.status = STATUS_FAILED
         result.message = f"{bf.path.name}: line 1 (header): required column(s) {', '.join(missing)} missing"
     # The work table was filled in file order (insertion order is preserved), so its rowid is the position
-    # among accepted rows; each rejected row before it moves it one further down the file.
+    # among accepted rows; each rejected row before it moves it one further down the file. With no rejected row
+    # the join is left out: it was a third of the insert's time.
+    if result.rows_rejected:
+        row_number = "w.rowid + 1 + coalesce(skip.rejected_before, 0)"
+        skips = "ASOF LEFT JOIN load_work_skips AS skip ON w.rowid + 1 > skip.good_before"
+    else:
+        row_number, skips = "w.rowid + 1", ""
     con.execute(
         f"""
         INSERT INTO raw.{quote(t.name)}
         SELECT {_select_list(t, available)},
                {literal(batch.batch_id)}, {literal(bf.path.name)},
-               w.rowid + 1 + coalesce(skip.rejected_before, 0),
+               {row_number},
                now()::TIMESTAMP, {literal(bf.sha256)}
         FROM load_work AS w
-        ASOF LEFT JOIN load_work_skips AS skip ON w.rowid + 1 > skip.good_before
+        {skips}
         """
     )
     if result.rejected_rows:
