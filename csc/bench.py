@@ -24,6 +24,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.db import machine_memory_gb
+
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -176,10 +178,7 @@ def read_floor(batch) -> int:
 
 
 def machine() -> dict[str, Any]:
-    try:
-        memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError, AttributeError):
-        memory_gb = None
+    memory_gb = machine_memory_gb()
     return {
         "cores": os.cpu_count(),
         "memory_gb": round(memory_gb, 1) if memory_gb else None,

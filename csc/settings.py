@@ -26,10 +26,11 @@ class Settings(BaseSettings):
         "duckdb-writer",
         description="Prefect concurrency limit that serialises writers of this warehouse; one name per warehouse.",
     )
-    duckdb_memory_limit: str = Field(
-        "5GB",
-        description="Most memory DuckDB may hold in the pipeline's process; beyond it, it spills to "
-        "warehouse.duckdb.tmp. Default keeps a national load (polars included) under 8 GB.",
+    duckdb_memory_limit: str | None = Field(
+        None,
+        description="Most memory DuckDB may hold in the pipeline's process (e.g. 5GB); beyond it, it spills to "
+        "warehouse.duckdb.tmp. Default: 5 GB, which keeps a national load's raw and staging under 6 GB, or DuckDB's "
+        "own default (80% of the machine's memory) where that is less.",
     )
     duckdb_threads: int | None = Field(None, ge=1, description="Threads DuckDB may use (default: one per core).")
     prefect_port: int = Field(

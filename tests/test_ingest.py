@@ -369,3 +369,20 @@ def test_row_numbers_follow_the_file_on_a_file_read_in_parallel(tmp_path, wh):
         wh, "SELECT count(*), count(*) FILTER (WHERE cppv_cp_visit_id = 'V' || _row_number) FROM raw.ssd_cp_visits"
     ) == [(n - 1, n - 1)]
     assert query(wh, "SELECT DISTINCT line FROM raw.load_rejects") == [(150_002,)]
+
+
+def test_the_warehouse_connection_takes_duckdbs_memory_limit_and_threads_from_the_settings(tmp_path, monkeypatch):
+    from csc.settings import settings
+    from warehouse.db import connect
+
+    monkeypatch.setenv("CSC_DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("CSC_DUCKDB_THREADS", "1")
+    settings.cache_clear()
+    try:
+        with connect(tmp_path) as con:
+            limit, threads = con.execute(
+                "SELECT current_setting('memory_limit'), current_setting('threads')"
+            ).fetchall()[0]
+    finally:
+        settings.cache_clear()
+    assert (limit, threads) == ("953.6 MiB", 1)  # DuckDB shows 1 GB (10^9 bytes) in MiB

@@ -6,6 +6,7 @@ Only one process may open a DuckDB file read-write, and a reader in another proc
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,11 +31,25 @@ def warehouse_path(warehouse_dir: Path) -> Path:
     return Path(warehouse_dir) / WAREHOUSE_FILE
 
 
+DEFAULT_MEMORY_LIMIT_GB = 5
+
+
 def _duckdb_config() -> dict[str, str | int]:
-    config: dict[str, str | int] = {"memory_limit": settings().duckdb_memory_limit}
+    config: dict[str, str | int] = {}
+    if settings().duckdb_memory_limit:
+        config["memory_limit"] = settings().duckdb_memory_limit
+    elif machine_memory_gb() * 0.8 > DEFAULT_MEMORY_LIMIT_GB:
+        config["memory_limit"] = f"{DEFAULT_MEMORY_LIMIT_GB}GB"
     if settings().duckdb_threads:
         config["threads"] = settings().duckdb_threads
     return config
+
+
+def machine_memory_gb() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return 0.0
 
 
 @contextmanager
