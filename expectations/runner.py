@@ -299,7 +299,7 @@ def run_quality(
     return result
 
 
-def write_offline_summary(docs_dir: Path, outcomes: list[RuleOutcome], as_of: date) -> Path:
+def write_offline_summary(docs_dir: Path, outcomes: list[RuleOutcome], as_of: date) -> None:
     """A summary page that needs no internet: GX's own index builds its table with scripts from CDNs, while its
     validation pages read fine offline, so this page lists every rule and links to its table's validation page."""
     import html
@@ -334,4 +334,3 @@ records to fix are in <code>dq_exceptions</code> in <code>marts.duckdb</code>.</
 """,
         encoding="utf-8",
     )
-    return path
