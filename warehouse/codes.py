@@ -1,93 +1,220 @@
-"""Code lists and the mappings from descriptions to codes.
+"""Code lists and the descriptions that stand for their codes.
 
-Contract problem 4: CP abuse categories and care-leaver accommodation and activity may arrive as text
-descriptions instead of DfE codes. Staging maps a description to its code (case and spacing ignored); a value
-that is neither a code nor a known description is kept as received and counted as unmapped.
+Contract problem 4, and what the SSD itself does: the Liquidlogic build writes CP categories, episode start and
+end reasons, review participation, care-leaver activity and accommodation type as the case system's
+descriptions, not the DfE codes (``shared/ssd-real.md``). Staging maps a description to its code; a value that is
+neither a code nor a known description is kept as received and counted as unmapped.
+
+Each code is listed with the DfE's wording (CIN census and SSDA903 guidance) and the shorter wordings case
+systems use. A description matches whatever its case, spacing and punctuation ("Started to be looked-after" is
+"started to be looked after"), and the part of a DfE wording before its bracketed note matches too.
 """
 
 from __future__ import annotations
 
-CP_CATEGORY_CODES = ("NEG", "PHY", "SAB", "EMO", "MUL")
+import re
+
+CP_CATEGORY: dict[str, tuple[str, ...]] = {
+    "NEG": ("Neglect",),
+    "PHY": ("Physical abuse", "Physical"),
+    "SAB": ("Sexual abuse", "Sexual"),
+    "EMO": ("Emotional abuse", "Emotional"),
+    "MUL": ("Multiple", "Multiple/not recommended", "Multiple categories"),
+}
+
+# SSDA903 reason for new episode (RNE).
+CLA_START_REASON: dict[str, tuple[str, ...]] = {
+    "S": ("Started to be looked after",),
+    "L": ("Change of legal status only",),
+    "P": ("Change of placement and carer(s) only",),
+    "T": ("Change of placement (but same carer(s)) only",),
+    "B": ("Change of legal status and placement and carer(s) at the same time",),
+    "U": ("Change of legal status and change of placement (but same carer(s)) at the same time",),
+}
+
+# SSDA903 reason episode ceased (REC).
+CLA_CEASED_REASON: dict[str, tuple[str, ...]] = {
+    "E11": ("Adopted - application for an adoption order unopposed",),
+    "E12": ("Adopted - consent dispensed with by the court",),
+    "E13": ("Left care to live with parent(s), relative(s), or other person(s) with no parental responsibility",),
+    "E14": ("Accommodation on remand ended",),
+    "E15": ("Age assessment determined child is aged 18 or over and E5, E6 and E7 do not apply",),
+    "E16": ("Child moved abroad",),
+    "E17": ("Aged 18 (or over) and remained with current carers (inc under staying put arrangements)",),
+    "E2": ("Died",),
+    "E3": ("Care taken over by another local authority in the UK",),
+    "E41": ("Residence order (or, from 22 April 2014, a child arrangement order) granted", "Child arrangement order"),
+    "E45": ("Special guardianship order made to former foster carer(s), who was/are a relative(s) or friend(s)",),
+    "E46": ("Special guardianship order made to former foster carer(s), other than relative(s) or friend(s)",),
+    "E47": (
+        "Special guardianship order made to carer(s), other than former foster carer(s), who was/are a relative(s) "
+        "or friend(s)",
+    ),
+    "E48": (
+        "Special guardianship order made to carer(s), other than former foster carer(s), other than relative(s) or "
+        "friend(s)",
+    ),
+    "E4A": (
+        "Returned home to live with parent(s), relative(s), or other person(s) with parental responsibility as part "
+        "of the care planning process",
+    ),
+    "E4B": (
+        "Returned home to live with parent(s), relative(s), or other person(s) with parental responsibility which "
+        "was not part of the current care planning process",
+    ),
+    "E5": ("Moved into independent living arrangement and no longer looked-after: supportive accommodation",),
+    "E6": ("Moved into independent living arrangement and no longer looked-after: no formalised support",),
+    "E7": ("Transferred to residential care funded by adult social care services",),
+    "E8": ("Period of being looked-after ceased for any other reason",),
+    "E9": ("Sentenced to custody",),
+    "X1": ("Episode ceases, and new episode begins on same day, for any reason",),
+}
+
+# SSDA903 participation of the child in their review (PN codes).
+REVIEW_PARTICIPATION: dict[str, tuple[str, ...]] = {
+    "PN0": ("Child aged under 4 at the time of the review",),
+    "PN1": ("Child physically attends and speaks for him or herself (Attendance)",),
+    "PN2": ("Child physically attends and an advocate speaks on his or her behalf (Attendance views represented)",),
+    "PN3": ("Child attends and conveys his or her view symbolically (non-verbally) (Attendance symbols)",),
+    "PN4": ("Child physically attends but does not speak for him or herself (Attendance without contribution)",),
+    "PN5": ("Child does not attend physically but briefs an advocate to speak for him or her (Views represented)",),
+    "PN6": ("Child does not attend but conveys his or her feelings to the review by a facilitative medium",),
+    "PN7": ("Child does not attend nor are his or her views conveyed to the review",),
+}
 
 # SSDA903 care-leaver activity: F*/P* are in education, employment or training (EET), G4-G6 are not (NEET).
-CARE_LEAVER_ACTIVITY_CODES = ("F1", "P1", "F2", "P2", "F3", "P3", "F4", "P4", "F5", "P5", "G4", "G5", "G6")
+CARE_LEAVER_ACTIVITY: dict[str, tuple[str, ...]] = {
+    "F1": ("Young person engaged full time in higher education (for example studies beyond A level)",),
+    "P1": ("Young person engaged part time in higher education (for example studies beyond A level)",),
+    "F2": ("Young person engaged full time in education other than higher education",),
+    "P2": ("Young person engaged part time in education other than higher education",),
+    "F3": ("Young person engaged full time in training or employment (not apprenticeship)",),
+    "P3": ("Young person engaged part time in training or employment (not apprenticeship)",),
+    "F4": ("Young person engaged full time in an apprenticeship",),
+    "P4": ("Young person engaged part time in an apprenticeship",),
+    "F5": ("Young person engaged full time in voluntary work",),
+    "P5": ("Young person engaged part time in voluntary work",),
+    "G4": ("Young person not in education, employment or training because of illness or disability",),
+    "G5": ("Young person not in education, employment or training: other circumstances",),
+    "G6": ("Young person not in education, employment or training due to pregnancy or parenting",),
+}
 
 # SSDA903 accommodation: a letter for the type, then 1 (suitable) or 2 (unsuitable).
-_ACCOMMODATION_TYPES = {
-    "B": "Parents or relatives",
-    "C": "Community home or other form of residential care",
-    "D": "Semi-independent, transitional accommodation",
-    "E": "Supported lodgings",
-    "G": "Gone abroad",
-    "H": "Deported",
-    "K": "Ordinary lodgings",
-    "R": "Residence not known",
-    "S": "No fixed abode / homeless",
-    "T": "Foyers",
-    "U": "Independent living",
-    "V": "Emergency accommodation",
-    "W": "Bed and breakfast",
-    "X": "In custody",
-    "Y": "Other accommodation",
-    "Z": "With former foster carers",
+ACCOMMODATION_TYPES: dict[str, tuple[str, ...]] = {
+    "B": ("With parent(s) or relative(s)", "Parents or relatives"),
+    "C": ("Community home or other form of residential care", "Residential care"),
+    "D": ("Semi-independent, transitional accommodation", "Semi-independent accommodation"),
+    "E": ("Supported lodgings",),
+    "G": ("Gone abroad",),
+    "H": ("Deported",),
+    "K": ("Ordinary lodgings, without formal support", "Ordinary lodgings"),
+    "R": ("Residence not known",),
+    "S": ("No fixed abode / homeless", "No fixed abode"),
+    "T": ("Foyers and similar supported accommodation", "Foyers"),
+    "U": ("Independent living",),
+    "V": ("Emergency accommodation",),
+    "W": ("Bed and breakfast",),
+    "X": ("In custody",),
+    "Y": ("Other accommodation",),
+    "Z": ("With former foster carer(s)", "With former foster carers"),
 }
-CARE_LEAVER_ACCOMMODATION_CODES = tuple(f"{k}{s}" for k in _ACCOMMODATION_TYPES for s in ("1", "2"))
+# The suitability column's wordings: 1 = suitable, 2 = not suitable.
+SUITABILITY: dict[str, tuple[str, ...]] = {
+    "1": ("Suitable", "Y", "Yes", "Accommodation suitable", "Accommodation considered suitable"),
+    "2": (
+        "Not suitable",
+        "Unsuitable",
+        "N",
+        "No",
+        "Accommodation not suitable",
+        "Accommodation considered unsuitable",
+    ),
+}
 
-# description -> code. Keys are compared after normalise().
-MAPPINGS: dict[str, dict[str, str]] = {
-    "cp_category": {
-        "neglect": "NEG",
-        "physical abuse": "PHY",
-        "physical": "PHY",
-        "sexual abuse": "SAB",
-        "sexual": "SAB",
-        "emotional abuse": "EMO",
-        "emotional": "EMO",
-        "multiple": "MUL",
-        "multiple/not recommended": "MUL",
-        "multiple categories": "MUL",
-    },
-    "care_leaver_activity": {
-        "higher education": "F1",
-        "higher education part-time": "P1",
-        "education other than higher education": "F2",
-        "education other than higher education part-time": "P2",
-        "training or employment": "F3",
-        "training or employment part-time": "P3",
-        "apprenticeship": "F4",
-        "apprenticeship part-time": "P4",
-        "voluntary work": "F5",
-        "voluntary work part-time": "P5",
-        "not in education, training or employment, owing to illness or disability": "G4",
-        "not in education, training or employment, owing to pregnancy or parenting": "G5",
-        "not in education, training or employment, other reasons": "G6",
-    },
-    "care_leaver_accommodation": {
-        **{f"{desc}, suitable".lower(): f"{k}1" for k, desc in _ACCOMMODATION_TYPES.items()},
-        **{f"{desc}, not suitable".lower(): f"{k}2" for k, desc in _ACCOMMODATION_TYPES.items()},
-    },
+CP_CATEGORY_CODES = tuple(CP_CATEGORY)
+CARE_LEAVER_ACTIVITY_CODES = tuple(CARE_LEAVER_ACTIVITY)
+CARE_LEAVER_ACCOMMODATION_CODES = tuple(f"{k}{s}" for k in ACCOMMODATION_TYPES for s in ("1", "2"))
+
+
+def normalise(value: str) -> str:
+    """A wording as compared: lower case, every run of spaces and punctuation one space."""
+    return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+
+
+# The same normalisation in DuckDB SQL (staging maps descriptions there).
+NORMALISE_SQL = "trim(regexp_replace(lower({v}), '[^a-z0-9]+', ' ', 'g'))"
+
+
+def _wordings(descriptions: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """normalised wording -> code: every wording listed, and the part of it before a bracketed note."""
+    out: dict[str, str] = {}
+    for code, wordings in descriptions.items():
+        for wording in wordings:
+            for variant in (wording, wording.split("(")[0]):
+                out.setdefault(normalise(variant), code)
+    return out
+
+
+_ACCOMMODATION_WITH_SUITABILITY = {
+    f"{type_wording}, {suitability}": f"{letter}{digit}"
+    for letter, wordings in ACCOMMODATION_TYPES.items()
+    for type_wording in wordings
+    for digit, suitability in (("1", "suitable"), ("2", "not suitable"))
 }
+
+# mapping name -> (normalised wording -> code)
+MAPPINGS: dict[str, dict[str, str]] = {
+    "cp_category": _wordings(CP_CATEGORY),
+    "cla_start_reason": _wordings(CLA_START_REASON),
+    "cla_ceased_reason": _wordings(CLA_CEASED_REASON),
+    "review_participation": _wordings(REVIEW_PARTICIPATION),
+    "care_leaver_activity": _wordings(CARE_LEAVER_ACTIVITY),
+    # A wording that carries its suitability ("Independent living, suitable"); the type alone is completed from
+    # clea_care_leaver_accom_suitable (ACCOMMODATION_TYPE_WORDINGS, SUITABILITY_WORDINGS).
+    "care_leaver_accommodation": {normalise(k): v for k, v in _ACCOMMODATION_WITH_SUITABILITY.items()},
+}
+ACCOMMODATION_TYPE_WORDINGS = _wordings(ACCOMMODATION_TYPES) | {
+    letter.lower(): letter for letter in ACCOMMODATION_TYPES
+}
+SUITABILITY_WORDINGS = _wordings(SUITABILITY)
 
 CODES: dict[str, tuple[str, ...]] = {
     "cp_category": CP_CATEGORY_CODES,
+    "cla_start_reason": tuple(CLA_START_REASON),
+    "cla_ceased_reason": tuple(CLA_CEASED_REASON),
+    "review_participation": tuple(REVIEW_PARTICIPATION),
     "care_leaver_activity": CARE_LEAVER_ACTIVITY_CODES,
     "care_leaver_accommodation": CARE_LEAVER_ACCOMMODATION_CODES,
 }
 
-# The description each generator writes when it writes a description instead of the code (first key wins).
+# The description a generator writes for a code, as the Liquidlogic build does: the first wording listed.
 DESCRIPTIONS: dict[str, dict[str, str]] = {
-    name: {code: desc for desc, code in reversed(list(mapping.items()))} for name, mapping in MAPPINGS.items()
+    "cp_category": {code: wordings[0] for code, wordings in CP_CATEGORY.items()},
+    "cla_start_reason": {code: wordings[0] for code, wordings in CLA_START_REASON.items()},
+    "cla_ceased_reason": {code: wordings[0] for code, wordings in CLA_CEASED_REASON.items()},
+    "review_participation": {code: wordings[0] for code, wordings in REVIEW_PARTICIPATION.items()},
+    "care_leaver_activity": {code: wordings[0] for code, wordings in CARE_LEAVER_ACTIVITY.items()},
+    "care_leaver_accommodation": {
+        f"{letter}{digit}": f"{wordings[0]}, {'suitable' if digit == '1' else 'not suitable'}"
+        for letter, wordings in ACCOMMODATION_TYPES.items()
+        for digit in ("1", "2")
+    },
 }
+ACCOMMODATION_TYPE_DESCRIPTIONS = {letter: wordings[0] for letter, wordings in ACCOMMODATION_TYPES.items()}
+SUITABILITY_DESCRIPTIONS = {"1": "Suitable", "2": "Not suitable"}
 
 
-def normalise(value: str) -> str:
-    return " ".join(value.strip().lower().split())
-
-
-def map_code(mapping: str, value: str | None) -> str | None:
-    """The code for a received value: the code itself, or the code of a known description, else None."""
+def map_code(mapping: str, value: str | None, *, suitability: str | None = None) -> str | None:
+    """The code for a received value: the code itself, or the code of a known description, else None. For
+    accommodation, a type alone takes its suitability digit from ``suitability``."""
     if value is None:
         return None
     if value.strip().upper() in CODES[mapping]:
         return value.strip().upper()
-    return MAPPINGS[mapping].get(normalise(value))
+    code = MAPPINGS[mapping].get(normalise(value))
+    if code is None and mapping == "care_leaver_accommodation" and suitability is not None:
+        letter = ACCOMMODATION_TYPE_WORDINGS.get(normalise(value))
+        digit = SUITABILITY_WORDINGS.get(normalise(suitability))
+        if letter and digit:
+            code = f"{letter}{digit}"
+    return code
