@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +22,17 @@ from warehouse.contract import TABLES, TABLES_BY_NAME
 READY_MARKER = "_READY"
 # Files an exporter is still writing (write-then-rename convention) or that editors leave behind.
 PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
-SUPPORTED_FORMATS = ("csv", "parquet")
+# Delimited text (the delimiter is found from the header: comma, pipe, tab or semicolon), or Parquet.
+TEXT_EXTENSIONS = ("csv", "txt", "tsv")
+SUPPORTED_EXTENSIONS = (*TEXT_EXTENSIONS, "parquet")
 
-_TABLE_FILE = re.compile(r"^(?P<table>[a-z0-9_]+?)(?:_(?P<stamp>\d{8}))?\.(?P<format>csv|parquet)$", re.IGNORECASE)
+# How councils name the files: the table's name, in any case, optionally after the SSD's schema
+# ("ssd_development.ssd_person.csv") and before a date stamp ("_20230831", "_2023-08-31", "-2023-08-31").
+_TABLE_FILE = re.compile(
+    r"^(?:(?P<schema>[a-z0-9_]+)\.)?(?P<table>[a-z0-9_]+?)"
+    r"(?:[_-](?P<stamp>\d{8}|\d{4}-\d{2}-\d{2}))?\.(?P<extension>csv|txt|tsv|parquet)$",
+    re.IGNORECASE,
+)
 _HASH_CHUNK = 8 * 1024 * 1024
 
 
@@ -35,7 +44,10 @@ class BatchError(Exception):
 class BatchFile:
     table_name: str
     path: Path
+    # "text" (delimited) or "parquet"
     format: str
+    # the file's own extension: csv, txt, tsv or parquet
+    extension: str
     sha256: str
     is_utf8: bool
     size_bytes: int
@@ -56,8 +68,10 @@ class Batch:
     folder: Path
     batch_id: str
     files: tuple[BatchFile, ...]
-    # Tables of the contract with no file in the folder.
+    # Tables every export must have (``Table.required``) with no file in the folder.
     missing_tables: tuple[str, ...]
+    # Tables an export may leave out (extensions, the SSD's other tables) with no file in the folder.
+    tables_not_supplied: tuple[str, ...]
     # Problems that concern one table's files (e.g. two files for one table); those tables are not loaded.
     table_problems: dict[str, str]
     # Files in the folder that belong to no contract table: reported, never loaded, never deleted.
@@ -65,8 +79,29 @@ class Batch:
 
     @property
     def extract_date(self) -> date | None:
+        """The date the export was taken: the files' date stamps, else the date the exporter wrote in ``_READY``."""
         stamps = {f.date_stamp for f in self.files if f.date_stamp}
-        return max(stamps) if stamps else None
+        return max(stamps) if stamps else marker_date(self.folder / READY_MARKER)
+
+
+def marker_date(marker: Path) -> date | None:
+    """The extract date an exporter wrote in its ``_READY`` marker, if any: a date on its own (2023-08-31 or
+    31/08/2023), or JSON with ``as_of`` (as the generator writes it). An empty marker gives none."""
+    try:
+        text = marker.read_text(encoding="utf-8-sig", errors="replace").strip()
+    except OSError:
+        return None
+    if text.startswith("{"):
+        try:
+            text = str(json.loads(text).get("as_of") or "")
+        except (ValueError, AttributeError):
+            return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def fingerprint_file(path: Path) -> tuple[str, bool]:
@@ -90,27 +125,41 @@ def fingerprint_file(path: Path) -> tuple[str, bool]:
     return digest.hexdigest(), is_utf8
 
 
-def parse_table_file_name(name: str) -> tuple[str, str, date | None] | None:
-    """(table, format, date stamp) for a file name such as ``ssd_cp_visits_20230831.csv``, else None."""
+@dataclass(frozen=True)
+class TableFileName:
+    table_name: str
+    extension: str
+    date_stamp: date | None
+
+    @property
+    def format(self) -> str:
+        return "parquet" if self.extension == "parquet" else "text"
+
+
+def parse_table_file_name(name: str) -> TableFileName | None:
+    """The table, extension and date stamp of a file name such as ``ssd_cp_visits_20230831.csv`` or
+    ``SSD_DEVELOPMENT.SSD_PERSON.TXT``; None if it names no table."""
     m = _TABLE_FILE.match(name)
-    if not m or m["table"].lower() not in TABLES_BY_NAME:
+    if not m:
         return None
+    table = m["table"].lower()
     stamp_date = None
     if m["stamp"]:
         try:
-            stamp_date = datetime.strptime(m["stamp"], "%Y%m%d").date()
+            stamp_date = datetime.strptime(m["stamp"].replace("-", ""), "%Y%m%d").date()
         except ValueError:
             return None
-    table = m["table"].lower()
-    return table, m["format"].lower(), stamp_date
+    if table not in TABLES_BY_NAME:
+        return None
+    return TableFileName(table, m["extension"].lower(), stamp_date)
 
 
-def read_batch(folder: Path, *, require_marker: bool = True) -> Batch:
-    """Fingerprint a batch folder: which file holds each table, and a batch id from the files' checksums.
-
-    The batch id depends only on the files' names and contents, so loading the same export twice is
-    recognised whatever folder it sits in.
-    """
+def list_batch(
+    folder: Path, *, require_marker: bool = True
+) -> tuple[dict[str, list[tuple[str, TableFileName]]], list[str]]:
+    """The files of a batch folder by table, and the files that belong to no table; reads no file's contents,
+    so it is quick enough to check a folder before anything else starts. Raises ``BatchError`` for a folder that
+    is not a complete batch or holds no table's file."""
     if not folder.is_dir():
         raise BatchError(f"{folder}: not a folder (a batch is a folder holding one file per SSD table)")
     names = sorted(p.name for p in folder.iterdir() if p.is_file())
@@ -127,7 +176,7 @@ def read_batch(folder: Path, *, require_marker: bool = True) -> Batch:
             f"create it (touch {folder / READY_MARKER}) or pass --assume-complete"
         )
 
-    by_table: dict[str, list[tuple[str, str, date | None]]] = {}
+    by_table: dict[str, list[tuple[str, TableFileName]]] = {}
     unexpected: list[str] = []
     for name in names:
         if name == READY_MARKER:
@@ -136,36 +185,53 @@ def read_batch(folder: Path, *, require_marker: bool = True) -> Batch:
         if parsed is None:
             unexpected.append(name)
             continue
-        table, fmt, stamp = parsed
-        by_table.setdefault(table, []).append((name, fmt, stamp))
+        by_table.setdefault(parsed.table_name, []).append((name, parsed))
+    if not by_table:
+        found = ", ".join(unexpected[:20]) + (f" and {len(unexpected) - 20} more" if len(unexpected) > 20 else "")
+        raise BatchError(
+            f"{folder}: no file is an SSD table, so nothing was loaded (found: {found or 'no files'}). "
+            "Files are named after their table, e.g. ssd_person.csv, ssd_development.ssd_person.csv or "
+            "ssd_person_2023-08-31.txt (csv, txt, tsv or parquet); see the data dictionary for the tables"
+        )
+    return by_table, unexpected
 
+
+def read_batch(folder: Path, *, require_marker: bool = True) -> Batch:
+    """Fingerprint a batch folder: which file holds each table, and a batch id from the files' checksums.
+
+    The batch id depends only on the files' names and contents, so loading the same export twice is
+    recognised whatever folder it sits in.
+    """
+    by_table, unexpected = list_batch(folder, require_marker=require_marker)
     problems = {
-        table: f"{len(found)} files for {table} ({', '.join(n for n, _, _ in found)}): expected one; "
+        table: f"{len(found)} files for {table} ({', '.join(n for n, _ in found)}): expected one; "
         "none of them was loaded"
         for table, found in by_table.items()
         if len(found) > 1
     }
     single = sorted((table, found[0]) for table, found in by_table.items() if len(found) == 1)
-    paths = [folder / name for _, (name, _, _) in single]
+    paths = [folder / name for _, (name, _) in single]
     stats = [path.stat() for path in paths]  # before hashing, so a file changed while it is hashed is noticed
     # Files are hashed in parallel: sha256 releases the GIL, and a national batch is 8.6 GB.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         fingerprints = list(pool.map(fingerprint_file, paths))
     files: list[BatchFile] = []
-    for (table, (_, fmt, stamp)), path, st, (sha256, is_utf8) in zip(single, paths, stats, fingerprints, strict=True):
+    for (table, (_, parsed)), path, st, (sha256, is_utf8) in zip(single, paths, stats, fingerprints, strict=True):
         files.append(
             BatchFile(
                 table_name=table,
                 path=path,
-                format=fmt,
+                format=parsed.format,
+                extension=parsed.extension,
                 sha256=sha256,
                 is_utf8=is_utf8,
                 size_bytes=st.st_size,
                 mtime_ns=st.st_mtime_ns,
-                date_stamp=stamp,
+                date_stamp=parsed.date_stamp,
             )
         )
-    missing = tuple(t.name for t in TABLES if t.name not in by_table)
+    missing = tuple(t.name for t in TABLES if t.required and t.name not in by_table)
+    not_supplied = tuple(t.name for t in TABLES if not t.required and t.name not in by_table)
     fingerprint = hashlib.sha256()
     for f in sorted(files, key=lambda f: f.table_name):
         fingerprint.update(f"{f.path.name}\0{f.sha256}\n".encode())
@@ -174,6 +240,7 @@ def read_batch(folder: Path, *, require_marker: bool = True) -> Batch:
         batch_id=fingerprint.hexdigest()[:16],
         files=tuple(files),
         missing_tables=missing,
+        tables_not_supplied=not_supplied,
         table_problems=problems,
         unexpected_files=tuple(unexpected),
     )

@@ -19,6 +19,7 @@ import duckdb
 from warehouse.batch import Batch, BatchError, BatchFile
 from warehouse.contract import TABLES, Table, table
 from warehouse.db import comments_sql, literal, quote
+from warehouse.systems import SYSTEMS, aliases, closest_system, matching_systems, may_be_absent
 
 # Load metadata carried by every raw row.
 RAW_METADATA_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -65,6 +66,12 @@ CREATE TABLE IF NOT EXISTS raw.load_manifest (
     message VARCHAR,
     loaded_at TIMESTAMP
 );
+-- Added after the first release: warehouses made before it gain them here.
+ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS export_shape VARCHAR;
+ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS delimiter VARCHAR;
+ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_renamed VARCHAR[];
+ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_absent VARCHAR[];
+ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_derived VARCHAR[];
 CREATE TABLE IF NOT EXISTS raw.load_rejects (
     batch_id VARCHAR,
     table_name VARCHAR,
@@ -77,10 +84,32 @@ CREATE TABLE IF NOT EXISTS raw.load_rejects (
 );
 """
 
+MANIFEST_COLUMNS = (
+    "batch_id",
+    "table_name",
+    "file_name",
+    "file_format",
+    "encoding",
+    "file_sha256",
+    "file_bytes",
+    "rows_loaded",
+    "rows_rejected",
+    "status",
+    "message",
+    "export_shape",
+    "delimiter",
+    "columns_renamed",
+    "columns_absent",
+    "columns_derived",
+)
+
 STATUS_LOADED = "loaded"
 STATUS_LOADED_WITH_REJECTS = "loaded_with_rejects"
 STATUS_FAILED = "failed"
+# A table every export must have (``Table.required``) with no file.
 STATUS_MISSING = "missing"
+# A table an export may leave out (an extension, one of the SSD's other tables) with no file: not a problem.
+STATUS_NOT_SUPPLIED = "not_supplied"
 STATUS_IGNORED = "ignored"
 
 
@@ -91,9 +120,25 @@ def raw_table_ddl(t: Table) -> str:
 
 
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Every raw table, with its comments; a table declared since the warehouse was made is created, and a
+    column declared since is added."""
     con.execute(METADATA_DDL)
+    existing: dict[str, set[str]] = {}
+    for name, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND database_name = "
+        "current_database()"
+    ).fetchall():
+        existing.setdefault(name, set()).add(column)
     for t in TABLES:
-        con.execute(raw_table_ddl(t))
+        have = existing.get(t.name)
+        if have is None:
+            con.execute(raw_table_ddl(t))
+        elif all(c.name in have for c in t.columns):
+            continue
+        else:
+            for c in t.columns:
+                if c.name not in have:
+                    con.execute(f"ALTER TABLE raw.{quote(t.name)} ADD COLUMN {quote(c.name)} VARCHAR")
         for stmt in comments_sql(t, "raw", RAW_METADATA_COLUMNS):
             con.execute(stmt)
 
@@ -107,6 +152,15 @@ class FileResult:
     rows_rejected: int = 0
     encoding: str | None = None
     message: str = ""
+    # Which case system's shape the header is (``warehouse.systems``): one name, several that write the
+    # same header ("systemc/eclipse"), "any", or the closest followed by "?" when none matches exactly.
+    export_shape: str | None = None
+    delimiter: str | None = None
+    # "received name -> contract name" for columns a system names differently
+    columns_renamed: list[str] = field(default_factory=list)
+    # contract columns the file lacks: NULL, or derived in staging (columns_derived)
+    columns_absent: list[str] = field(default_factory=list)
+    columns_derived: list[str] = field(default_factory=list)
     # Rows for raw.load_rejects, written with the file's rows.
     rejected_rows: list[tuple] = field(default_factory=list, repr=False)
 
@@ -135,8 +189,12 @@ def transcode_to_utf8(src: Path, dst: Path, *, encoding: str = "cp1252") -> None
             fout.write(chunk)
 
 
-def read_header(path: Path) -> list[str]:
-    """The header row's column names, normalised (trimmed, lower case, BOM removed)."""
+# The delimiters councils' exports use, in the order a tie is settled.
+DELIMITERS = (",", "|", "\t", ";")
+DELIMITER_NAMES = {",": "comma", "|": "pipe", "\t": "tab", ";": "semicolon"}
+
+
+def _first_record(path: Path) -> str:
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         first = fh.readline()
         # A quoted header can span lines; keep reading until the csv module has a whole record.
@@ -147,11 +205,49 @@ def read_header(path: Path) -> list[str]:
             first += more
     if not first.strip():
         raise FileProblem("the file is empty (no header row)")
-    names = next(csv.reader(io.StringIO(first)))
-    return [n.strip().lower() for n in names]
+    return first
 
 
-def check_header(t: Table, header: list[str]) -> None:
+def _split_header(first: str, delimiter: str) -> list[str]:
+    return [n.strip().lower() for n in next(csv.reader(io.StringIO(first), delimiter=delimiter))]
+
+
+def sniff_delimiter(first: str, t: Table, extension: str) -> str:
+    """The delimiter that splits the header into the most of the table's column names (any system's), else
+    the extension's own (tab for .tsv, comma otherwise)."""
+    known = {c.name for c in t.columns} | set(aliases(t.name))
+    default = "\t" if extension == "tsv" else ","
+    scores = {d: len(known.intersection(_split_header(first, d))) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (scores[d], d == default))
+    return best if scores[best] else default
+
+
+def read_header(path: Path, delimiter: str = ",") -> list[str]:
+    """The header row's column names, normalised (trimmed, lower case, BOM removed)."""
+    return _split_header(_first_record(path), delimiter)
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How a file supplies each contract column of its table."""
+
+    received: dict[str, str]  # contract column -> the file's column holding it
+    absent: list[str]  # contract columns the file lacks (NULL in raw)
+    derived: list[str]  # of those, the ones staging derives (``Column.derived_via``)
+    export_shape: str
+
+    @property
+    def renamed(self) -> list[str]:
+        return [f"{received} -> {column}" for column, received in self.received.items() if received != column]
+
+
+def plan_columns(t: Table, header: list[str], *, system: str | None = None) -> ColumnPlan:
+    """Match a file's header to the contract: by name, or by the name a case system gives the column; a
+    column the system does not export is absent (or derived, for a person id some systems leave out). With
+    ``system`` the file must have that system's shape; without, whichever system's it is.
+
+    Raises ``FileProblem`` naming the column when the header has no name for a column, repeats one, or lacks a
+    column every system exports."""
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if not name:
@@ -159,29 +255,58 @@ def check_header(t: Table, header: list[str]) -> None:
         if name in seen:
             raise FileProblem(f"line 1 (header), column {position}: column {name!r} appears twice")
         seen.add(name)
-    missing = [c for c in t.column_names if c not in seen]
+    shape = SYSTEMS[system] if system else None
+    other_names = shape.shape(t.name).renamed.items() if shape else ((c, r) for r, c in aliases(t.name).items())
+    received: dict[str, str] = {}
+    for column, name in [(c.name, c.name) for c in t.columns] + list(other_names):
+        if column not in received and name in seen:
+            received[column] = name
+    received = {c.name: received[c.name] for c in t.columns if c.name in received}
+    absent, derived, missing = [], [], []
+    for c in t.columns:
+        if c.name in received:
+            continue
+        if c.derived_via in received:
+            derived.append(c.name)
+        elif not shape.exports(t, c) if shape else may_be_absent(t, c):
+            pass
+        else:
+            missing.append(c.name + (f" (or {c.derived_via}, to derive it from)" if c.derived_via else ""))
+            continue
+        absent.append(c.name)
     if missing:
+        expected = f" (the {shape.label} export has it)" if shape and len(missing) == 1 else ""
         raise FileProblem(
-            f"line 1 (header): required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} missing (the file has: {', '.join(header)})"
+            f"line 1 (header): required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"missing{expected} (the file has: {', '.join(header)})"
         )
+    if shape:
+        export_shape = shape.name
+    else:
+        matching = matching_systems(t.name, seen)
+        export_shape = (
+            "any" if len(matching) == len(SYSTEMS) else "/".join(matching) or f"{closest_system(t.name, seen)}?"
+        )
+    return ColumnPlan(received, absent, derived, export_shape)
 
 
-def _csv_scan_sql(path: Path, header: list[str]) -> str:
+def _csv_scan_sql(path: Path, header: list[str], delimiter: str) -> str:
     # Explicit columns and no auto-detection: a malformed file must fail row by row, never silently turn
     # into one text column (shared/stack-notes.md).
     columns = ", ".join(f"{literal(n)}: 'VARCHAR'" for n in header)
     return (
         f"read_csv({literal(str(path))}, columns={{{columns}}}, header=true, auto_detect=false, "
-        "delim=',', quote='\"', escape='\"', strict_mode=true, store_rejects=true, "
+        f"delim={literal(delimiter)}, quote='\"', escape='\"', strict_mode=true, store_rejects=true, "
         "rejects_table='load_rejects_scan', rejects_scan='load_rejects_scans')"
     )
 
 
-def _select_list(t: Table, available: list[str]) -> str:
-    """Contract columns (NULL where the file lacks them) and the file's other columns as a map."""
-    cols = [quote(c) if c in available else f"NULL AS {quote(c)}" for c in t.column_names]
-    extras = [n for n in available if n not in t.column_names]
+def _select_list(t: Table, available: list[str], plan: ColumnPlan | None) -> str:
+    """Contract columns (NULL where the file lacks them), by name: ``INSERT ... BY NAME``. The file's other
+    columns go in a map."""
+    received = plan.received if plan else {c: c for c in t.column_names if c in available}
+    cols = [f"{quote(received[c])} AS {quote(c)}" if c in received else f"NULL AS {quote(c)}" for c in t.column_names]
+    extras = [n for n in available if n not in received.values()]
     if extras:
         keys = ", ".join(literal(n) for n in extras)
         values = ", ".join(quote(n) for n in extras)
@@ -191,15 +316,20 @@ def _select_list(t: Table, available: list[str]) -> str:
     return ", ".join(cols)
 
 
-def load_file(con: duckdb.DuckDBPyConnection, batch: Batch, bf: BatchFile, work_dir: Path) -> FileResult:
-    """Load one table file into raw. Problems with the file are returned, never raised."""
+def load_file(
+    con: duckdb.DuckDBPyConnection, batch: Batch, bf: BatchFile, work_dir: Path, *, system: str | None = None
+) -> FileResult:
+    """Load one table file into raw. Problems with the file are returned, never raised: a file whose header
+    does not fit its table fails, and its rows are still kept in raw (staging leaves them out)."""
     t = table(bf.table_name)
     result = FileResult(table_name=t.name, file_name=bf.path.name, status=STATUS_LOADED)
+    plan: ColumnPlan | None = None
     try:
         if bf.format == "parquet":
-            _stage_parquet(con, bf, result)
+            header = _stage_parquet(con, bf, result)
         else:
-            _stage_csv(con, t, batch.batch_id, bf, work_dir, result)
+            header = _stage_csv(con, t, batch.batch_id, bf, work_dir, result)
+        plan = plan_columns(t, header, system=system)
     except FileProblem as e:
         result.status = STATUS_FAILED
         result.message = f"{bf.path.name}: {e}"
@@ -212,10 +342,9 @@ def load_file(con: duckdb.DuckDBPyConnection, batch: Batch, bf: BatchFile, work_
     available = _work_columns(con)
     if not available:
         return result
-    missing = [c for c in t.column_names if c not in available]
-    if missing and result.status != STATUS_FAILED:
-        result.status = STATUS_FAILED
-        result.message = f"{bf.path.name}: line 1 (header): required column(s) {', '.join(missing)} missing"
+    if plan is not None:
+        result.export_shape = plan.export_shape
+        result.columns_renamed, result.columns_absent, result.columns_derived = plan.renamed, plan.absent, plan.derived
     # The work table was filled in file order (insertion order is preserved), so its rowid is the position
     # among accepted rows; each rejected row before it moves it one further down the file. With no rejected row
     # the join is left out: it was a third of the insert's time.
@@ -224,13 +353,14 @@ def load_file(con: duckdb.DuckDBPyConnection, batch: Batch, bf: BatchFile, work_
         skips = "ASOF LEFT JOIN load_work_skips AS skip ON w.rowid + 1 > skip.good_before"
     else:
         row_number, skips = "w.rowid + 1", ""
+    # BY NAME: a warehouse made before a column was declared has it at the end of the table.
     con.execute(
         f"""
-        INSERT INTO raw.{quote(t.name)}
-        SELECT {_select_list(t, available)},
-               {literal(batch.batch_id)}, {literal(bf.path.name)},
-               {row_number},
-               now()::TIMESTAMP, {literal(bf.sha256)}
+        INSERT INTO raw.{quote(t.name)} BY NAME
+        SELECT {_select_list(t, available, plan)},
+               {literal(batch.batch_id)} AS _batch_id, {literal(bf.path.name)} AS _source_file,
+               {row_number} AS _row_number,
+               now()::TIMESTAMP AS _loaded_at, {literal(bf.sha256)} AS _file_sha256
         FROM load_work AS w
         {skips}
         """
@@ -240,8 +370,12 @@ def load_file(con: duckdb.DuckDBPyConnection, batch: Batch, bf: BatchFile, work_
     result.rows_loaded = con.execute("SELECT count(*) FROM load_work").fetchone()[0]
     con.execute("DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_work_skips")
     if result.rows_loaded == 0 and result.rows_rejected == 0 and result.status != STATUS_FAILED:
-        result.status = STATUS_FAILED
-        result.message = f"{bf.path.name}: has a header but no data rows"
+        if t.required:
+            result.status = STATUS_FAILED
+            result.message = f"{bf.path.name}: has a header but no data rows"
+        else:
+            # The SSD builds some tables as placeholders with no rows yet (ssd_s251_finance, ...).
+            result.message = f"{bf.path.name}: no rows"
     return result
 
 
@@ -256,7 +390,7 @@ def _work_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def _stage_parquet(con: duckdb.DuckDBPyConnection, bf: BatchFile, result: FileResult) -> None:
+def _stage_parquet(con: duckdb.DuckDBPyConnection, bf: BatchFile, result: FileResult) -> list[str]:
     result.encoding = "parquet"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE load_work AS "
@@ -268,11 +402,24 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, bf: BatchFile, result: FileRe
     casts = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c.strip().lower())}" for c in cols)
     con.execute(f"CREATE OR REPLACE TEMP TABLE load_work AS SELECT {casts} FROM load_work")
     con.execute("CREATE OR REPLACE TEMP TABLE load_work_skips (good_before BIGINT, rejected_before BIGINT)")
+    return [c.strip().lower() for c in cols]
+
+
+def _scan_names(header: list[str]) -> list[str]:
+    """Column names to read the file with: a blank or repeated name is made unique, so the file's rows are
+    still read (and kept in raw) while the header is reported."""
+    names: list[str] = []
+    for position, name in enumerate(header, start=1):
+        scan = name or f"column_{position}"
+        while scan in names:
+            scan = f"{scan}__{position}"
+        names.append(scan)
+    return names
 
 
 def _stage_csv(
     con: duckdb.DuckDBPyConnection, t: Table, batch_id: str, bf: BatchFile, work_dir: Path, result: FileResult
-) -> None:
+) -> list[str]:
     con.execute("DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_work_skips")
     if bf.size_bytes == 0:
         raise FileProblem("the file is empty (0 bytes)")
@@ -287,10 +434,13 @@ def _stage_csv(
                 tmp = Path(fh.name)
             transcode_to_utf8(bf.path, tmp)
             path = tmp
-        header = read_header(path)
-        con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {_csv_scan_sql(path, header)}")
+        first = _first_record(path)
+        result.delimiter = sniff_delimiter(first, t, bf.extension)
+        header = _split_header(first, result.delimiter)
+        scan = _csv_scan_sql(path, _scan_names(header), result.delimiter)
+        con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {scan}")
         _collect_rejects(con, t, batch_id, bf, result)
-        check_header(t, header)
+        return header
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -344,7 +494,12 @@ class BatchLoad:
 
     @property
     def problems(self) -> list[FileResult]:
-        return [f for f in self.files if f.status not in (STATUS_LOADED,)]
+        return [f for f in self.files if f.status not in (STATUS_LOADED, STATUS_NOT_SUPPLIED)]
+
+    @property
+    def not_supplied(self) -> list[str]:
+        """Tables an export may leave out that this one did."""
+        return [f.table_name for f in self.files if f.status == STATUS_NOT_SUPPLIED]
 
 
 def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
@@ -357,11 +512,14 @@ def load_batch(
     *,
     work_dir: Path,
     keep_batches: int = 2,
+    system: str | None = None,
     progress=lambda message: None,
 ) -> BatchLoad:
     """Load every file of a batch into raw. All of it lands, or none of it: the batch's record is written last.
 
     A batch already loaded (same files, same contents) is left alone, so loading it twice changes nothing.
+    ``system`` names the case system whose shape every file must have (``warehouse.systems``); by default each
+    file's shape is found from its header.
     """
     create_raw_schema(con)
     if batch_already_loaded(con, batch.batch_id):
@@ -381,7 +539,7 @@ def load_batch(
     try:
         results: list[FileResult] = []
         for bf in batch.files:
-            r = load_file(con, batch, bf, work_dir)
+            r = load_file(con, batch, bf, work_dir, system=system)
             results.append(r)
             progress(
                 f"{r.file_name}: {r.rows_loaded:,} rows loaded"
@@ -404,13 +562,14 @@ def load_batch(
     con.begin()
     try:
         con.executemany(
-            "INSERT INTO raw.load_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            f"INSERT INTO raw.load_manifest ({', '.join(MANIFEST_COLUMNS)}, loaded_at) "
+            f"VALUES ({', '.join('?' for _ in MANIFEST_COLUMNS)}, now()::TIMESTAMP)",
             [
                 (
                     batch.batch_id,
                     r.table_name or None,
                     r.file_name or None,
-                    files_by_name[r.file_name].format if r.file_name in files_by_name else None,
+                    files_by_name[r.file_name].extension if r.file_name in files_by_name else None,
                     r.encoding,
                     files_by_name[r.file_name].sha256 if r.file_name in files_by_name else None,
                     files_by_name[r.file_name].size_bytes if r.file_name in files_by_name else None,
@@ -418,6 +577,11 @@ def load_batch(
                     r.rows_rejected,
                     r.status,
                     r.message or None,
+                    r.export_shape,
+                    DELIMITER_NAMES.get(r.delimiter or ""),
+                    r.columns_renamed or None,
+                    r.columns_absent or None,
+                    r.columns_derived or None,
                 )
                 for r in results
             ],
@@ -458,6 +622,21 @@ def _batch_level_results(batch: Batch) -> list[FileResult]:
             message=f"{batch.folder}: no file for {name} (expected {name}.csv or {name}.parquet)",
         )
         for name in batch.missing_tables
+        if name not in batch.table_problems
+    ]
+    results += [
+        FileResult(
+            table_name=name,
+            file_name="",
+            status=STATUS_NOT_SUPPLIED,
+            message=f"{name}: not in this export"
+            + (
+                " (a local extension: the figures that need it are published as unavailable)"
+                if table(name).ext
+                else " (optional)"
+            ),
+        )
+        for name in batch.tables_not_supplied
         if name not in batch.table_problems
     ]
     results += [

@@ -6,8 +6,12 @@ running so tests can read the SQL. Cleaning rules (shared/contract.md):
 - dates are parsed whatever their format (ISO, UK day-first, SQL Server datetime); ``1900-01-01`` is "no date";
 - ``-1`` in a worker, team or other reference id is "none" (ids stay text: leading zeros matter);
 - Y/N flags become booleans;
-- CP categories and care-leaver activity and accommodation descriptions become codes; a value that is neither
-  a code nor a known description is kept as received and counted in ``staging.code_mappings``.
+- descriptions become codes (CP categories, episode start and end reasons, review participation, care-leaver
+  activity and accommodation, the last completed by its suitability column); a value that is neither a code nor
+  a known description is kept as received and counted in ``staging.code_mappings``;
+- a person id the case system does not export is derived from the row it refers to (``Column.derived_via``: a
+  Mosaic CP visit's child is its plan's child), so those tables are built after the tables they refer to;
+- a postcode is cut to its sector, and a column kept in raw only (a full address) is NULL.
 A value that cannot be parsed becomes NULL and is listed in ``staging.rejected_values`` with its file, row,
 column and reason, so nothing received is dropped unseen.
 """
@@ -18,8 +22,14 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.codes import CODES, MAPPINGS
-from warehouse.contract import DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table
+from warehouse.codes import (
+    ACCOMMODATION_TYPE_WORDINGS,
+    CODES,
+    MAPPINGS,
+    NORMALISE_SQL,
+    SUITABILITY_WORDINGS,
+)
+from warehouse.contract import DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
 from warehouse.db import comments_sql, literal, quote
 from warehouse.raw import STATUS_FAILED
 
@@ -40,6 +50,8 @@ CREATE TABLE IF NOT EXISTS staging.cleaning_summary (
     batch_id VARCHAR, table_name VARCHAR, column_name VARCHAR, rows BIGINT, missing BIGINT,
     sentinels_normalised BIGINT, values_rejected BIGINT, descriptions_mapped BIGINT, unmapped BIGINT
 );
+-- Added after the first release: warehouses made before it gain it here.
+ALTER TABLE staging.cleaning_summary ADD COLUMN IF NOT EXISTS values_derived BIGINT;
 CREATE TABLE IF NOT EXISTS staging.code_mappings (
     batch_id VARCHAR, table_name VARCHAR, column_name VARCHAR, received_value VARCHAR, code VARCHAR, rows BIGINT
 );
@@ -94,13 +106,22 @@ def is_sentinel_expr(col: Column) -> str:
     return "false"
 
 
-def mapped_code_expr(mapping: str, v: str) -> str:
+def _wording_case(v: str, wordings: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN {literal(wording)} THEN {literal(code)}" for wording, code in wordings.items())
+    return f"CASE {NORMALISE_SQL.format(v=v)} {whens} END"
+
+
+def mapped_code_expr(mapping: str, v: str, completed_by: str | None = None) -> str:
+    """The code for a received value: the code itself, the code of a known wording, else the value as received.
+    With ``completed_by``, a type's wording takes its suitability digit from that column (accommodation)."""
     codes = CODES[mapping]
-    norm = f"lower(regexp_replace({v}, '\\s+', ' ', 'g'))"
-    whens = " ".join(f"WHEN {literal(desc)} THEN {literal(code)}" for desc, code in MAPPINGS[mapping].items())
-    return (
-        f"CASE WHEN upper({v}) IN ({_in_list(codes)}) THEN upper({v}) ELSE coalesce(CASE {norm} {whens} END, {v}) END"
-    )
+    described = _wording_case(v, MAPPINGS[mapping])
+    if completed_by is not None:
+        completed = (
+            f"{_wording_case(v, ACCOMMODATION_TYPE_WORDINGS)} || {_wording_case(completed_by, SUITABILITY_WORDINGS)}"
+        )
+        described = f"coalesce({described}, {completed})"
+    return f"CASE WHEN upper({v}) IN ({_in_list(codes)}) THEN upper({v}) ELSE coalesce({described}, {v}) END"
 
 
 def typed_expr(t: Table, col: Column) -> str:
@@ -123,6 +144,11 @@ def typed_expr(t: Table, col: Column) -> str:
         return f"TRY_CAST({v} AS DOUBLE)"
     if col.kind == "code" and col.mapping:
         return parsed_column(col)
+    if col.past_raw == "postcode_sector":
+        # The sector's privacy practice: "AB1 2CD" -> "AB1 2".
+        return f"regexp_replace(upper({v}), '^(\\S+)\\s*(\\d).*$', '\\1 \\2')"
+    if col.past_raw == "dropped":
+        return "NULL::VARCHAR"
     return v
 
 
@@ -143,21 +169,56 @@ def _rejected_reason(col: Column) -> str:
     }[col.kind]
 
 
-def received_table_sql(t: Table, batch_id: str) -> str:
-    """The batch's rows of a table from raw (files that failed left out) into ``staging_received``."""
-    cols = ", ".join(f"{received_expr(c.name)} AS {quote(c.name)}" for c in t.columns)
+def _derived_expr(t: Table, col: Column) -> str:
+    """The person of the row a derived column's ``derived_via`` refers to, from that table's staging (built
+    earlier in the same transaction). A period of care has several episodes: any of them names the child."""
+    via = t.column(col.derived_via or "")
+    ref_table, ref_key = (via.references or "").split(".")
+    person = table(ref_table).person_column
+    return (
+        f"(SELECT min(ref.{quote(person or '')}) FROM staging.{quote(ref_table)} AS ref "
+        f"WHERE ref.{quote(ref_key)} = r.{quote(via.name)})"
+    )
+
+
+def derivation_order() -> tuple[Table, ...]:
+    """Every table, each after the tables its derived columns are looked up in."""
+    ordered: list[Table] = []
+
+    def place(t: Table) -> None:
+        if t in ordered:
+            return
+        for c in t.columns:
+            if c.derived_via:
+                place(table((t.column(c.derived_via).references or "").split(".")[0]))
+        ordered.append(t)
+
+    for t in TABLES:
+        place(t)
+    return tuple(ordered)
+
+
+def received_table_sql(t: Table, batch_id: str, derived: tuple[str, ...] = ()) -> str:
+    """The batch's rows of a table from raw (files that failed left out) into ``staging_received``; the
+    ``derived`` columns (which the batch's file lacked) looked up from the rows they refer to."""
+    received = {c.name: f"{received_expr(c.name)}" for c in t.columns}
+    cols = ", ".join(f"{received[c.name]} AS {quote(c.name)}" for c in t.columns)
     parsed = [f"{parsed_date_expr(quote(c.name))} AS {parsed_column(c)}" for c in t.columns if c.kind == "date"] + [
-        f"{mapped_code_expr(c.mapping, quote(c.name))} AS {parsed_column(c)}"
+        f"{mapped_code_expr(c.mapping, quote(c.name), quote(c.mapping_with) if c.mapping_with else None)} "
+        f"AS {parsed_column(c)}"
         for c in t.columns
         if c.kind == "code" and c.mapping
     ]
-    return (
-        f"CREATE OR REPLACE TEMP TABLE {RECEIVED} AS\nSELECT *{''.join(', ' + p for p in parsed)} FROM ("
+    rows = (
         f"SELECT {cols}, _batch_id, _source_file, _row_number FROM raw.{quote(t.name)} "
         f"WHERE _batch_id = {literal(batch_id)} AND _source_file NOT IN ("
         f"SELECT file_name FROM raw.load_manifest WHERE batch_id = {literal(batch_id)} "
-        f"AND status = {literal(STATUS_FAILED)} AND file_name IS NOT NULL))"
+        f"AND status = {literal(STATUS_FAILED)} AND file_name IS NOT NULL)"
     )
+    if derived:
+        lookups = ", ".join(f"{_derived_expr(t, t.column(name))} AS {quote(name)}" for name in derived)
+        rows = f"SELECT r.* REPLACE ({lookups}) FROM ({rows}) AS r"
+    return f"CREATE OR REPLACE TEMP TABLE {RECEIVED} AS\nSELECT *{''.join(', ' + p for p in parsed)} FROM ({rows})"
 
 
 def staging_table_sql(t: Table) -> str:
@@ -184,7 +245,7 @@ def rejected_values_sql(t: Table) -> str | None:
     return "INSERT INTO staging.rejected_values\n" + "\nUNION ALL\n".join(parts)
 
 
-def cleaning_summary_sql(t: Table, batch_id: str) -> str:
+def cleaning_summary_sql(t: Table, batch_id: str, derived: tuple[str, ...] = ()) -> str:
     rows = []
     for c in t.columns:
         v = quote(c.name)
@@ -197,12 +258,15 @@ def cleaning_summary_sql(t: Table, batch_id: str) -> str:
             mapped = unmapped = "false"
         sentinel = is_sentinel_expr(c) if (c.kind == "date" or (c.kind == "id" and c.name != t.key)) else "false"
         rows.append(
-            f"SELECT {literal(batch_id)}, {literal(t.name)}, {literal(c.name)}, count(*), "
-            f"count(*) FILTER (WHERE {v} IS NULL), count(*) FILTER (WHERE {sentinel}), "
-            f"count(*) FILTER (WHERE {rejected}), count(*) FILTER (WHERE {mapped}), "
-            f"count(*) FILTER (WHERE {unmapped}) FROM {RECEIVED}"
+            f"SELECT {literal(batch_id)} AS batch_id, {literal(t.name)} AS table_name, {literal(c.name)} AS "
+            f"column_name, count(*) AS rows, count(*) FILTER (WHERE {v} IS NULL) AS missing, "
+            f"count(*) FILTER (WHERE {sentinel}) AS sentinels_normalised, "
+            f"count(*) FILTER (WHERE {rejected}) AS values_rejected, "
+            f"count(*) FILTER (WHERE {mapped}) AS descriptions_mapped, "
+            f"count(*) FILTER (WHERE {unmapped}) AS unmapped, "
+            f"count(*) FILTER (WHERE {v} IS NOT NULL AND {c.name in derived}) AS values_derived FROM {RECEIVED}"
         )
-    return "INSERT INTO staging.cleaning_summary\n" + "\nUNION ALL\n".join(rows)
+    return "INSERT INTO staging.cleaning_summary BY NAME\n" + "\nUNION ALL\n".join(rows)
 
 
 def code_mappings_sql(t: Table) -> str | None:
@@ -226,6 +290,8 @@ class StagingBuild:
     values_rejected: int
     sentinels_normalised: int
     unmapped_codes: int
+    # person ids a case system does not export, derived from the rows they refer to
+    values_derived: int = 0
 
 
 def current_staging_batch(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -247,12 +313,13 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
                 "DELETE FROM staging.current_batch",
             ):
                 con.execute(stmt)
-            for t in TABLES:
-                con.execute(received_table_sql(t, batch_id))
+            derived = derived_columns(con, batch_id)
+            for t in derivation_order():
+                con.execute(received_table_sql(t, batch_id, derived.get(t.name, ())))
                 for sql in (
                     staging_table_sql(t),
                     rejected_values_sql(t),
-                    cleaning_summary_sql(t, batch_id),
+                    cleaning_summary_sql(t, batch_id, derived.get(t.name, ())),
                     code_mappings_sql(t),
                 ):
                     if sql:
@@ -268,9 +335,22 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
             con.rollback()
             raise
     rows = {t.name: con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()[0] for t in TABLES}
-    rejected, sentinels, unmapped = con.execute(
+    rejected, sentinels, unmapped, derived_values = con.execute(
         "SELECT coalesce(sum(values_rejected), 0), coalesce(sum(sentinels_normalised), 0), "
-        "coalesce(sum(unmapped), 0) FROM staging.cleaning_summary WHERE batch_id = ?",
+        "coalesce(sum(unmapped), 0), coalesce(sum(values_derived), 0) FROM staging.cleaning_summary "
+        "WHERE batch_id = ?",
         [batch_id],
     ).fetchone()
-    return StagingBuild(batch_id, rebuilt, rows, int(rejected), int(sentinels), int(unmapped))
+    return StagingBuild(batch_id, rebuilt, rows, int(rejected), int(sentinels), int(unmapped), int(derived_values))
+
+
+def derived_columns(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, tuple[str, ...]]:
+    """Per table, the columns its file in this batch lacked and staging derives (from the load manifest)."""
+    return {
+        name: tuple(columns)
+        for name, columns in con.execute(
+            "SELECT table_name, columns_derived FROM raw.load_manifest WHERE batch_id = ? AND status <> ? "
+            "AND columns_derived IS NOT NULL",
+            [batch_id, STATUS_FAILED],
+        ).fetchall()
+    }
