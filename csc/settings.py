@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.systems import CASE_HOLDING_ROLES
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CSC_", extra="ignore")
@@ -33,6 +35,17 @@ class Settings(BaseSettings):
         "own default (80% of the machine's memory) where that is less.",
     )
     duckdb_threads: int | None = Field(None, ge=1, description="Threads DuckDB may use (default: one per core).")
+    case_holding_roles: str = Field(
+        ", ".join(CASE_HOLDING_ROLES),
+        description="Involvement types (ssd_involvements.invo_professional_role_id) that hold a child's case, "
+        "comma-separated, most senior first; matched whatever their case. A child's team and worker are those "
+        "of the open involvement of the most senior of these types (the latest started among equals).",
+    )
+    export_system: str | None = Field(
+        None,
+        description="The case system whose SSD build every file must match (systemc, mosaic, eclipse, "
+        "la-release); default: each file's shape is found from its header.",
+    )
     prefect_port: int = Field(
         4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
     )
@@ -41,6 +54,12 @@ class Settings(BaseSettings):
 @lru_cache
 def settings() -> Settings:
     return Settings()
+
+
+def case_holding_roles(value: str | None = None) -> tuple[str, ...]:
+    """The case-holding involvement types, most senior first, upper case."""
+    text = settings().case_holding_roles if value is None else value
+    return tuple(role.strip().upper() for role in text.split(",") if role.strip())
 
 
 # Prefect defaults measured on 2-core machines (shared/stack-notes.md): the temporary server takes 18-22 s to

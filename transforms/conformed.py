@@ -16,6 +16,7 @@ from transforms.calendar import calendar
 from transforms.keys import one_row_per_key, rows_without_unique_key
 from transforms.spells import link_to_spell
 from warehouse.contract import TABLES, table
+from warehouse.systems import CASE_HOLDING_ROLES
 
 # Which staging table feeds which conformed table (one row each, after de-duplication of keys).
 SOURCES: dict[str, str] = {
@@ -84,16 +85,18 @@ def cla_placements(ssd_cla_placement: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def with_allocation_at(frame: pl.LazyFrame, allocation: pl.LazyFrame, *, key: str, on_date: str) -> pl.LazyFrame:
-    """Add the team and worker of the child's allocation open on ``on_date`` (the latest started if several):
-    plans and episodes carry no team in the SSD."""
+    """Add the team and worker of the child's case-holding involvement open on ``on_date`` (the most senior
+    role, then the latest started): plans and episodes carry no team in the SSD."""
+    holders = people.case_holders(allocation)
     linked = link_to_spell(
         frame,
-        allocation,
+        holders,
         event_key=key,
         event_date=on_date,
         recorded_spell_id=None,
         spell_id="involvement_id",
         linked_id="_involvement_id",
+        spell_rank="case_holding_rank",
         end_inclusive=True,
     )
     return linked.join(
@@ -108,6 +111,8 @@ def calendar_range(staging: dict[str, pl.LazyFrame]) -> tuple[date, date]:
     """The dates the calendar must cover: every date in the data (from 1990), plus the margin."""
     lows, highs = [], []
     for t in TABLES:
+        if t.name not in staging:
+            continue
         cols = [c.name for c in t.columns if c.kind == "date"]
         if not cols:
             continue
@@ -128,9 +133,16 @@ def calendar_range(staging: dict[str, pl.LazyFrame]) -> tuple[date, date]:
 
 
 def build_conformed(
-    staging: dict[str, pl.LazyFrame], *, as_of: date, timescales: reviews.ReviewTimescales = reviews.DEFAULT_TIMESCALES
+    staging: dict[str, pl.LazyFrame],
+    *,
+    as_of: date,
+    timescales: reviews.ReviewTimescales = reviews.DEFAULT_TIMESCALES,
+    case_holding_roles: tuple[str, ...] = CASE_HOLDING_ROLES,
 ) -> ConformedBuild:
-    """All conformed tables for a batch whose extract date is ``as_of``."""
+    """All conformed tables for a batch whose extract date is ``as_of``. ``case_holding_roles`` are the
+    involvement types that hold a case, most senior first. Staging tables no conformed table is built from yet
+    (the SSD's other tables) are left alone."""
+    staging = {name: frame for name, frame in staging.items() if name in SOURCES}
     keyed = {name: one_row_per_key(frame, table(name).key) for name, frame in staging.items()}
     excluded = [
         rows_without_unique_key(frame, table(name).key).select(
@@ -141,7 +153,7 @@ def build_conformed(
     lo, hi = calendar_range(staging)
     cal = calendar(lo, hi)
 
-    allocation = people.allocations(keyed["ssd_involvements"])
+    allocation = people.allocations(keyed["ssd_involvements"], case_holding_roles)
     cp_plan = with_allocation_at(
         plans.cp_plans(keyed["ssd_cp_plans"]), allocation, key="cp_plan_id", on_date="start_date"
     )

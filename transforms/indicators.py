@@ -105,8 +105,19 @@ def latest_started(frame: pl.LazyFrame, by: str = "person_id", start: str = "sta
 
 
 def allocated(c: Conformed, e: date) -> pl.LazyFrame:
-    """Children with an involvement open at E, with that involvement's team and worker (the latest started)."""
-    return latest_started(c.allocation.filter(open_at(e))).select("person_id", "team_id", "worker_id")
+    """Children with a case-holding involvement open at E, with its team and worker: the most senior
+    case-holding role open then, the latest started among equals (an IRO's or any other role's never counts)."""
+    return (
+        c.allocation.filter(pl.col("is_case_holding") & open_at(e))
+        .sort(
+            ["person_id", "case_holding_rank", "start_date", "involvement_id"],
+            descending=[False, True, False, False],
+            nulls_last=False,
+        )
+        .group_by("person_id", maintain_order=True)
+        .last()
+        .select("person_id", "team_id", "worker_id")
+    )
 
 
 def cp_cohort(c: Conformed, e: date) -> pl.LazyFrame:
@@ -619,6 +630,7 @@ def indicator_values(records: pl.LazyFrame, cat: Catalogue, ends: list[date]) ->
             "target_upper",
             "rag",
             "status",
+            pl.lit(None, dtype=pl.String).alias("status_reason"),
         )
         .sort("indicator_ref", "period_end", "team_id", nulls_last=False)
     )

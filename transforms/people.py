@@ -50,18 +50,31 @@ def workers(ssd_professionals: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def allocations(ssd_involvements: pl.LazyFrame) -> pl.LazyFrame:
-    """Involvements: a worker and team allocated to a child from start to end."""
+def allocations(ssd_involvements: pl.LazyFrame, case_holding_roles: tuple[str, ...]) -> pl.LazyFrame:
+    """Involvements: a worker and team involved with a child from start to end, in a role. Real exports hold
+    every involvement type (case workers, independent reviewing officers, personal advisers, ...); only the
+    ``case_holding_roles`` (most senior first) hold the child's case, and ``case_holding_rank`` orders them."""
+    role = pl.col("invo_professional_role_id").str.strip_chars().str.to_uppercase()
+    rank = role.replace_strict(
+        {r.upper(): n for n, r in enumerate(case_holding_roles, start=1)}, default=None, return_dtype=pl.Int32
+    )
     return ssd_involvements.select(
         pl.col("invo_involvements_id").alias("involvement_id"),
         pl.col("invo_person_id").alias("person_id"),
         pl.col("invo_professional_id").alias("worker_id"),
         pl.col("invo_professional_team").alias("team_id"),
         pl.col("invo_professional_role_id").alias("role"),
+        rank.is_not_null().alias("is_case_holding"),
+        rank.alias("case_holding_rank"),
         pl.col("invo_involvement_start_date").alias("start_date"),
         pl.col("invo_involvement_end_date").alias("end_date"),
         pl.col("invo_referral_id").alias("referral_id"),
     )
+
+
+def case_holders(allocation: pl.LazyFrame) -> pl.LazyFrame:
+    """The involvements that hold a case, for linking a child to their team and worker."""
+    return allocation.filter(pl.col("is_case_holding"))
 
 
 def management_oversight(ext_management_oversight: pl.LazyFrame) -> pl.LazyFrame:

@@ -29,11 +29,12 @@ def link_to_spell(
     spell_person: str = "person_id",
     spell_start: str = "start_date",
     spell_end: str = "end_date",
+    spell_rank: str | None = None,
     end_inclusive: bool = False,
 ) -> pl.LazyFrame:
     """Add ``linked_id`` (the spell the event belongs to) and ``{linked_id}_matched_by`` ('id', 'person and
     date' or null). One row out per event row in: several covering spells never duplicate an event; the id it
-    carries wins, then the latest started spell."""
+    carries wins, then the lowest ``spell_rank`` (where given), then the latest started spell."""
     candidates = (
         events.select(
             event_key,
@@ -51,13 +52,14 @@ def link_to_spell(
                 pl.col(spell_person).alias(event_person),
                 pl.col(spell_start).alias("_start"),
                 pl.col(spell_end).alias("_end"),
+                (pl.col(spell_rank) if spell_rank else pl.lit(0)).alias("_rank"),
             ),
             on=event_person,
             how="inner",
         )
         .filter(spell_covers(pl.col(event_date), pl.col("_start"), pl.col("_end"), end_inclusive=end_inclusive))
         .with_columns((pl.col("_recorded") == pl.col("_spell")).fill_null(False).alias("_by_id"))
-        .sort([event_key, "_by_id", "_start", "_spell"], descending=[False, True, True, True])
+        .sort([event_key, "_by_id", "_rank", "_start", "_spell"], descending=[False, True, False, True, True])
         .group_by(event_key, maintain_order=True)
         .first()
         .select(

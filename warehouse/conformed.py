@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from warehouse.contract import TABLES_BY_NAME
 from warehouse.db import literal, quote, read_tables
+from warehouse.systems import CASE_HOLDING_ROLES
 
 
 @dataclass(frozen=True)
@@ -87,13 +87,16 @@ CONFORMED_TABLES: tuple[ConformedTable, ...] = (
     ),
     _t(
         "allocation",
-        "Involvements: a worker and team allocated to a child. A child with one open at E is allocated.",
+        "Involvements: a worker and team involved with a child, in a role. A child with a case-holding involvement "
+        "open at E is allocated, to the team and worker of the most senior case-holding role open then.",
         ("involvement_id",),
         ("involvement_id", "Involvement identifier."),
         PERSON,
         WORKER,
         TEAM,
-        ("role", "Role of the worker."),
+        ("role", "Involvement type as received (CW, IRO, 16PLUS, ...)."),
+        ("is_case_holding", "True if the type holds the child's case (CSC_CASE_HOLDING_ROLES)."),
+        ("case_holding_rank", "Seniority among case-holding types, 1 = most senior; null if not case-holding."),
         START,
         END,
         ("referral_id", "Referral the involvement belongs to."),
@@ -417,20 +420,26 @@ def build_and_write_conformed(
     as_of,
     run_id: str,
     timescales=None,
+    case_holding_roles: tuple[str, ...] | None = None,
     progress=lambda message: None,
 ) -> ConformedResult:
     """Build every conformed table from staging and replace them in one transaction, with the run's
     reconciliation, excluded records and orphans."""
     import time
 
-    from transforms.conformed import build_conformed
+    from transforms.conformed import SOURCES, build_conformed
     from transforms.reviews import DEFAULT_TIMESCALES
 
     started = time.perf_counter()
     # The batch id and source file are in every staging row and unused by the transforms: left out, they would
     # be most of the memory at national scale (11 GB of text for England).
-    staging = read_tables(con, "staging", TABLES_BY_NAME, exclude=("_batch_id", "_source_file"))
-    build = build_conformed(staging, as_of=as_of, timescales=timescales or DEFAULT_TIMESCALES).collect()
+    staging = read_tables(con, "staging", SOURCES, exclude=("_batch_id", "_source_file"))
+    build = build_conformed(
+        staging,
+        as_of=as_of,
+        timescales=timescales or DEFAULT_TIMESCALES,
+        case_holding_roles=case_holding_roles or CASE_HOLDING_ROLES,
+    ).collect()
     tables = {name: frame.collect() for name, frame in build.tables.items()}
     excluded, reconciliation, orphans = (f.collect() for f in (build.excluded, build.reconciliation, build.orphans))
     con.execute(RUN_TABLES_DDL)

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csc.settings import settings
+from csc.settings import case_holding_roles, settings
 from warehouse.batch import Batch
 from warehouse.conformed import ConformedResult, build_and_write_conformed
 from warehouse.db import connect
@@ -48,10 +48,15 @@ def warm_up() -> threading.Thread | None:
     return thread
 
 
-def load_raw(batch: Batch, warehouse_dir: Path, progress: Progress = _silent) -> BatchLoad:
+def load_raw(batch: Batch, warehouse_dir: Path, progress: Progress = _silent, system: str | None = None) -> BatchLoad:
     with connect(warehouse_dir) as con:
         return load_batch(
-            con, batch, work_dir=warehouse_dir / "tmp", keep_batches=settings().raw_batches_kept, progress=progress
+            con,
+            batch,
+            work_dir=warehouse_dir / "tmp",
+            keep_batches=settings().raw_batches_kept,
+            system=system or settings().export_system,
+            progress=progress,
         )
 
 
@@ -70,7 +75,13 @@ def load_conformed(
     timescales = ReviewTimescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
     with connect(warehouse_dir) as con:
         return build_and_write_conformed(
-            con, batch_id=batch_id, as_of=as_of, run_id=run_id, timescales=timescales, progress=progress
+            con,
+            batch_id=batch_id,
+            as_of=as_of,
+            run_id=run_id,
+            timescales=timescales,
+            case_holding_roles=case_holding_roles(),
+            progress=progress,
         )
 
 

@@ -60,13 +60,14 @@ class QualitySummary:
 def exceptions_with_teams(
     con: duckdb.DuckDBPyConnection, exceptions: pl.DataFrame, as_of: date, unallocated: str = "unallocated"
 ) -> pl.DataFrame:
-    """Each exception's team: the team of the child's allocation open at the batch date (the latest started),
-    else 'unallocated' (routed to the performance team)."""
+    """Each exception's team: the team of the child's case-holding involvement open at the batch date (the most
+    senior role, then the latest started), else 'unallocated' (routed to the performance team)."""
     teams = pl.from_arrow(
         con.sql(
             """
-            SELECT person_id, arg_max(team_id, start_date) AS team_id FROM conformed.allocation
-            WHERE start_date <= ? AND (end_date IS NULL OR end_date > ?) AND team_id IS NOT NULL
+            SELECT person_id, arg_min(team_id, (case_holding_rank, -epoch(start_date))) AS team_id
+            FROM conformed.allocation
+            WHERE is_case_holding AND start_date <= ? AND (end_date IS NULL OR end_date > ?) AND team_id IS NOT NULL
             GROUP BY person_id
             """,
             params=[as_of, as_of],
