@@ -68,12 +68,16 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
         rag = r["rag"] or ""
         withheld = r["status"] == "withheld"
         status = '<span class="withheld">withheld</span>' if withheld else ""
+        if r["status"] == "unavailable":
+            status = '<span class="withheld">unavailable</span>'
+        reason = f'<span class="reason">{html.escape(r["status_reason"])}</span>' if r["status_reason"] else ""
         numerator = "" if r["numerator"] is None or pol in ("count", "rate") else f"{r['numerator']:,}"
         denominator = "" if r["denominator"] is None else f"{r['denominator']:,}"
         rows.append(
             "<tr>"
             f"<td>{html.escape(r['indicator_ref'])}</td>"
-            f'<td class="title">{html.escape(r["title"])}{" (lower is better)" if pol == "lower" else ""}</td>'
+            f'<td class="title">{html.escape(r["title"])}{" (lower is better)" if pol == "lower" else ""}'
+            f"{reason}</td>"
             f"<td>{format_value(r['previous_financial_year'], pol)}</td>"
             f"<td>{numerator}</td><td>{denominator}</td>"
             f'<td class="current">{format_value(r["current_value"], pol)}{status}</td>'
@@ -82,7 +86,7 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
             + f"<td>{_target(r['target_min'], pol)}</td><td>{_target(r['target_upper'], pol)}</td>"
             f"<td>{sparkline(trend)}</td>"
             f'<td class="rag" style="background:{RAG_FILLS.get(rag, "transparent")};'
-            f'color:{RAG_COLOURS.get(rag, "#555")}">{html.escape(rag or ("withheld" if withheld else ""))}</td>'
+            f'color:{RAG_COLOURS.get(rag, "#555")}">{html.escape(rag or _not_published(r["status"]))}</td>'
             "</tr>"
         )
     as_of = publication.get("as_of")
@@ -101,6 +105,7 @@ tr.section td {{ background: #eceff1; font-weight: bold; text-align: left; }}
 td.current {{ font-weight: bold; }}
 td.rag {{ font-weight: bold; text-transform: uppercase; text-align: center; }}
 span.withheld {{ display: block; color: #c62828; font-size: 0.8em; font-weight: normal; }}
+span.reason {{ display: block; color: #555; font-size: 0.8em; }}
 </style></head><body>
 <h1>Children's Social Care Highlight Indicators</h1>
 <p class="meta">Period end {as_of} &middot; batch {html.escape(str(publication.get("batch_id")))}
@@ -116,6 +121,11 @@ model; RAG: green at or better than upper, amber between, red worse than minimum
 """
 
 
+def _not_published(status: str | None) -> str:
+    """What the RAG column says of a figure that is not published as usual."""
+    return status if status in ("withheld", "unavailable") else ""
+
+
 def render_text(report: pl.DataFrame, catalogue: pl.DataFrame) -> str:
     polarity = _polarities(catalogue)
     lines = [f"{'ref':<9}{'measure':<62}{'num':>7}{'denom':>7}{'current':>10}  {'rag':<8}"]
@@ -123,7 +133,7 @@ def render_text(report: pl.DataFrame, catalogue: pl.DataFrame) -> str:
         pol = polarity.get(r["indicator_ref"], "higher")
         num = "" if r["numerator"] is None or pol in ("count", "rate") else f"{r['numerator']:,}"
         den = "" if r["denominator"] is None else f"{r['denominator']:,}"
-        rag = r["rag"] or ("withheld" if r["status"] == "withheld" else "")
+        rag = r["rag"] or _not_published(r["status"])
         lines.append(
             f"{r['indicator_ref']:<9}{r['title'][:60]:<62}{num:>7}{den:>7}"
             f"{format_value(r['current_value'], pol):>10}  {rag:<8}"
@@ -151,7 +161,7 @@ def write_excel(
     ws.write(0, 0, f"Children's Social Care Highlight Indicators - period end {as_of}", bold)
     months = [report[f"month_end_{n}"][0] for n in range(1, MONTHS + 1)] if report.height else []
     heads = ["Ref", "Performance measure", "Previous FY", "Num", "Denom", "Current", "Period"]
-    heads += [f"{m:%b %y}" for m in months] + ["Min", "Upper", "RAG", "Status"]
+    heads += [f"{m:%b %y}" for m in months] + ["Min", "Upper", "RAG", "Status", "Why"]
     ws.write_row(2, 0, heads, header)
     row, last_section = 3, None
     for r in report.iter_rows(named=True):
@@ -178,6 +188,8 @@ def write_excel(
         if r["rag"]:
             ws.write(row, 9 + MONTHS, r["rag"].upper(), rag_formats[r["rag"]])
         ws.write(row, 10 + MONTHS, r["status"])
+        if r["status_reason"]:
+            ws.write(row, 11 + MONTHS, r["status_reason"])
         row += 1
     ws.set_column(0, 0, 8)
     ws.set_column(1, 1, 60)

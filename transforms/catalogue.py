@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from warehouse.contract import TABLES_BY_NAME
+
 DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.toml")
 PERIOD_TYPES = ("snapshot", "ytd", "rolling_year")
 POLARITIES = ("higher", "lower", "count", "rate")
@@ -26,6 +28,8 @@ class Indicator:
     target_min: float | None = None
     target_upper: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    # Data beyond the SSD's core tables: "table" or "table.column" (the local extensions).
+    requires: tuple[str, ...] = ()
 
     @property
     def is_percentage(self) -> bool:
@@ -58,7 +62,16 @@ class CatalogueError(ValueError):
     pass
 
 
-_KNOWN = {"ref", "title", "section", "period_type", "polarity", "target_min", "target_upper"}
+_KNOWN = {"ref", "title", "section", "period_type", "polarity", "target_min", "target_upper", "requires"}
+
+
+def _check_requirement(where: str, requirement: object) -> str:
+    """A requirement names a contract table, or a table's column: "table" or "table.column"."""
+    name, _, column = str(requirement).partition(".")
+    t = TABLES_BY_NAME.get(name)
+    if t is None or (column and column not in t.column_names):
+        raise CatalogueError(f"{where}: requires {requirement!r}, which is not a table or table.column of the contract")
+    return str(requirement)
 
 
 def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
@@ -94,6 +107,7 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
                 target_min=entry.get("target_min"),
                 target_upper=entry.get("target_upper"),
                 params={k: v for k, v in entry.items() if k not in _KNOWN},
+                requires=tuple(_check_requirement(where, r) for r in entry.get("requires", ())),
             )
         )
     refs = [i.ref for i in indicators]

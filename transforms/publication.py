@@ -45,6 +45,7 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
             "target_upper": ind.target_upper,
             "rag": now.get("rag"),
             "status": now.get("status"),
+            "status_reason": now.get("status_reason"),
         }
         rows.append(row)
     schema = {
@@ -62,8 +63,58 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
         "target_upper": pl.Float64,
         "rag": pl.String,
         "status": pl.String,
+        "status_reason": pl.String,
     }
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# The columns that carry an indicator's figure: empty when it is unavailable.
+FIGURE_COLUMNS = ("numerator", "denominator", "value")
+
+
+def unavailable_indicators(cat: Catalogue, not_supplied: set[str], columns_absent: set[str]) -> dict[str, str]:
+    """Indicator ref -> why it cannot be computed from this export: the data it requires (``requires`` in the
+    catalogue, the local extensions) is a table the export did not supply or a column its file lacks."""
+    out = {}
+    for ind in cat.indicators:
+        lacking = [r for r in ind.requires if r in not_supplied or r in columns_absent]
+        if lacking:
+            out[ind.ref] = (
+                f"not in this export: {', '.join(lacking)} (a local extension the council adds to its export; "
+                "see the README, 'Extensions')"
+            )
+    return out
+
+
+def with_statuses(values: pl.DataFrame, unavailable: dict[str, str], withheld: dict[str, str]) -> pl.DataFrame:
+    """Status and its reason for every indicator value. Unavailable: the export lacks the data, so there is no
+    figure at all. Withheld: a blocking data-quality rule failed on its inputs, so no RAG, never silently.
+    A rate goes with its count."""
+
+    def by_ref(reasons: dict[str, str]) -> dict[str, str]:
+        return reasons | {f"{ref}.rate": reason for ref, reason in reasons.items()}
+
+    unavailable, withheld = by_ref(unavailable), by_ref(withheld)
+    ref = pl.col("indicator_ref")
+    is_unavailable, is_withheld = ref.is_in(sorted(unavailable)), ref.is_in(sorted(withheld))
+    reason = (
+        pl.when(is_unavailable)
+        .then(ref.replace_strict(unavailable, default=None, return_dtype=pl.String))
+        .when(is_withheld)
+        .then(ref.replace_strict(withheld, default=None, return_dtype=pl.String))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    return values.with_columns(
+        *(pl.when(is_unavailable).then(None).otherwise(pl.col(name)).alias(name) for name in FIGURE_COLUMNS),
+        pl.when(is_unavailable | is_withheld).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("rag")).alias("rag"),
+        pl.when(is_unavailable)
+        .then(pl.lit("unavailable"))
+        .when(is_withheld)
+        .then(pl.lit("withheld"))
+        .otherwise(pl.col("status"))
+        .alias("status"),
+        reason.alias("status_reason"),
+    )
 
 
 def catalogue_frame(cat: Catalogue) -> pl.DataFrame:

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from warehouse.db import literal, quote, read_tables
+from warehouse.raw import STATUS_NOT_SUPPLIED
 
 MARTS_FILE = "marts.duckdb"
 
@@ -44,7 +45,12 @@ MART_TABLES: tuple[MartTable, ...] = (
             ("target_min", "Corporate minimum target."),
             ("target_upper", "Corporate upper target."),
             ("rag", "green, amber or red against the targets; null for counts, rates, empty or withheld figures."),
-            ("status", "published, or withheld when a blocking data-quality check failed on its inputs."),
+            (
+                "status",
+                "published; withheld when a blocking data-quality check failed on its inputs; unavailable when the "
+                "export lacks the data it needs (numerator, denominator and value then empty).",
+            ),
+            ("status_reason", "Why a figure is withheld or unavailable (the rules that failed, the data missing)."),
         ),
     ),
     MartTable(
@@ -81,7 +87,8 @@ MART_TABLES: tuple[MartTable, ...] = (
             ("target_min", "Minimum target."),
             ("target_upper", "Upper target."),
             ("rag", "RAG now."),
-            ("status", "published or withheld."),
+            ("status", "published, withheld or unavailable."),
+            ("status_reason", "Why it is withheld or unavailable."),
         ),
     ),
     MartTable(
@@ -196,15 +203,32 @@ def read_conformed(con: duckdb.DuckDBPyConnection):
     return Conformed(**read_tables(con, "conformed", Conformed.__dataclass_fields__))
 
 
-def withhold(values: pl.DataFrame, withheld: set[str]) -> pl.DataFrame:
-    """The gate: indicators whose inputs failed a blocking data-quality rule are published as withheld, with no
-    RAG, never silently. A rate is withheld with its count."""
-    refs = withheld | {f"{ref}.rate" for ref in withheld}
-    hit = pl.col("indicator_ref").is_in(sorted(refs))
-    return values.with_columns(
-        pl.when(hit).then(pl.lit("withheld")).otherwise(pl.col("status")).alias("status"),
-        pl.when(hit).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("rag")).alias("rag"),
-    )
+def data_not_supplied(con: duckdb.DuckDBPyConnection, batch_id: str) -> tuple[set[str], set[str]]:
+    """What the batch's export left out: tables not supplied, and "table.column" its files lacked."""
+    tables, columns = set(), set()
+    for name, status, absent in con.execute(
+        "SELECT table_name, status, columns_absent FROM raw.load_manifest WHERE batch_id = ?", [batch_id]
+    ).fetchall():
+        if status == STATUS_NOT_SUPPLIED:
+            tables.add(name)
+        columns.update(f"{name}.{column}" for column in absent or ())
+    return tables, columns
+
+
+def withheld_reasons(withheld: set[str], rule_summary: pl.DataFrame | None) -> dict[str, str]:
+    """Indicator ref -> the blocking rules that failed on its inputs (from this run's rule summary)."""
+    rules: dict[str, list[str]] = {ref: [] for ref in withheld}
+    if rule_summary is not None and rule_summary.height:
+        failed = rule_summary.filter((pl.col("severity") == "blocking") & (pl.col("status") == "failed"))
+        for rule_id, indicators in failed.select("rule_id", "indicators").iter_rows():
+            for ref in (indicators or "").split(", "):
+                if ref in rules:
+                    rules[ref].append(rule_id)
+    return {
+        ref: "a blocking data-quality rule failed on its inputs"
+        + (f": {', '.join(sorted(ids))} (see dq_rule_summary and dq_exceptions)" if ids else "")
+        for ref, ids in rules.items()
+    }
 
 
 def build_publication(
@@ -222,14 +246,23 @@ def build_publication(
     from datetime import datetime
 
     from transforms.indicators import indicator_records, indicator_values, period_ends
-    from transforms.publication import catalogue_frame, highlight_report
+    from transforms.publication import catalogue_frame, highlight_report, unavailable_indicators, with_statuses
 
     conformed = read_conformed(con)
     ends = period_ends(as_of)
+    unavailable = unavailable_indicators(catalogue, *data_not_supplied(con, batch_id))
     # Collected first: the values read the records nineteen times, and a lazy plan repeated that often is slow
-    # to optimise.
-    records_frame = indicator_records(conformed, catalogue, ends).collect()
-    values = withhold(indicator_values(records_frame.lazy(), catalogue, ends).collect(), set(withheld))
+    # to optimise. An unavailable indicator has no records: there is no figure to drill into.
+    records_frame = (
+        indicator_records(conformed, catalogue, ends)
+        .filter(~pl.col("indicator_ref").is_in(sorted(unavailable)))
+        .collect()
+    )
+    values = with_statuses(
+        indicator_values(records_frame.lazy(), catalogue, ends).collect(),
+        unavailable,
+        withheld_reasons(set(withheld), dq_rule_summary),
+    )
     teams = conformed.team.select("team_id", "team_name", "service_area_name").collect()
     return {
         "indicator_values": values,
