@@ -1,8 +1,9 @@
-"""Tests of the synthetic SSD batch generator (csc.synthetic).
+"""Tests of the synthetic SSD batch generator (csc.synthetic), on batches in the extract contract's own shape.
 
 The batch is read back the way a loader would (encoding detected, three date formats, blank/NULL, sentinels)
 and checked with "select the rows that fail" queries, one per recording problem: a clean batch must have none,
-and a batch with faults must have exactly the logged ones.
+and a batch with faults must have exactly the logged ones. Each case system's shape of the same world is tested
+in tests/test_generator_systems.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from csc.synthetic import FAULT_KINDS, READY_MARKER, SCALES, generate_batch
 from warehouse import codes, contract
 
 AS_OF = date(2023, 8, 31)
+# The contract's own shape: the tables as contract.md first declared them (the core tables and the extensions).
+CONTRACT = "contract"
+TABLES = contract.CORE_TABLES
+
+
+def columns(t: contract.Table) -> list[contract.Column]:
+    """The table's columns in the contract's own shape: those only some case systems export are left out."""
+    return [c for c in t.columns if not c.optional]
 
 # --- reading a batch back --------------------------------------------------------------------------------------
 
@@ -52,7 +61,7 @@ def read_table(folder: Path, table: contract.Table) -> pl.DataFrame:
     text = decode(table_file(folder, table.name).read_bytes())
     raw = pl.read_csv(io.StringIO(text), infer_schema=False, null_values=["NULL"])
     typed = []
-    for c in table.columns:
+    for c in columns(table):
         col = pl.col(c.name)
         if c.kind == "date":
             typed.append(parse_dates(col).alias(c.name))
@@ -68,7 +77,7 @@ def read_table(folder: Path, table: contract.Table) -> pl.DataFrame:
 
 
 def read_batch(folder: Path) -> dict[str, pl.DataFrame]:
-    return {t.name: read_table(folder, t) for t in contract.TABLES}
+    return {t.name: read_table(folder, t) for t in TABLES}
 
 
 def connect(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnection:
@@ -176,13 +185,13 @@ SQL_CHECKS: dict[str, str] = {
         [f"SELECT '{t}', {k} FROM {t} WHERE {e} < {s}" for t, (k, s, e) in STARTS_AND_ENDS.items()]
     ),
     "duplicate_key": union(
-        [f"SELECT '{t.name}', {t.key} FROM {t.name} GROUP BY {t.key} HAVING count(*) > 1" for t in contract.TABLES]
+        [f"SELECT '{t.name}', {t.key} FROM {t.name} GROUP BY {t.key} HAVING count(*) > 1" for t in TABLES]
     ),
     "orphan_person": union(
         [
             f"SELECT '{t.name}', {t.key} FROM {t.name} WHERE {t.person_column} IS NOT NULL "
             f"AND {t.person_column} NOT IN (SELECT person FROM people)"
-            for t in contract.TABLES
+            for t in TABLES
             if t.person_column and t.name != "ssd_person"
         ]
     ),
@@ -240,7 +249,7 @@ SQL_CHECKS: dict[str, str] = {
         WHERE cine_referral_date <= {ASOF} AND (cine_close_date IS NULL OR cine_close_date > {ASOF})
           AND cine_referral_worker_id IS NULL""",
     "care_leaver_age": f"""
-        SELECT 'ssd_care_leavers', clea_table_id FROM ssd_care_leavers c JOIN people p ON p.person = c.clea_person_id
+        SELECT 'ssd_care_leavers', clea_person_id FROM ssd_care_leavers c JOIN people p ON p.person = c.clea_person_id
         WHERE date_diff('year', p.dob, {ASOF}) - CASE WHEN strftime(p.dob, '%m%d') > '{AS_OF:%m%d}' THEN 1 ELSE 0 END
               NOT BETWEEN 16 AND 25""",
 }
@@ -248,8 +257,8 @@ SQL_CHECKS: dict[str, str] = {
 CODED = {  # (table, key, column, mapping) of columns that may hold descriptions
     ("ssd_cp_plans", "cppl_cp_plan_id", "cppl_cp_plan_initial_category", "cp_category"),
     ("ssd_cp_plans", "cppl_cp_plan_id", "cppl_cp_plan_latest_category", "cp_category"),
-    ("ssd_care_leavers", "clea_table_id", "clea_care_leaver_activity", "care_leaver_activity"),
-    ("ssd_care_leavers", "clea_table_id", "clea_care_leaver_accommodation", "care_leaver_accommodation"),
+    ("ssd_care_leavers", "clea_person_id", "clea_care_leaver_activity", "care_leaver_activity"),
+    ("ssd_care_leavers", "clea_person_id", "clea_care_leaver_accommodation", "care_leaver_accommodation"),
 }
 
 
@@ -267,7 +276,7 @@ def coded_problems(frames: dict[str, pl.DataFrame], *, described: bool) -> set[t
 
 def invalid_json(frames: dict[str, pl.DataFrame]) -> set[tuple[str, str]]:
     found = set()
-    for t in contract.TABLES:
+    for t in TABLES:
         for c in t.columns:
             if c.kind != "json":
                 continue
@@ -298,7 +307,7 @@ def detect(frames: dict[str, pl.DataFrame]) -> dict[str, set[tuple[str, str]]]:
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int], list[str]]:
     folder = tmp_path_factory.mktemp("tiny")
     messages: list[str] = []
-    rows = generate_batch(folder, as_of=AS_OF, scale="tiny", seed=1, progress=messages.append)
+    rows = generate_batch(folder, as_of=AS_OF, scale="tiny", seed=1, system=CONTRACT, progress=messages.append)
     return folder, rows, messages
 
 
@@ -309,14 +318,14 @@ def tiny_frames(tiny: tuple[Path, dict[str, int], list[str]]) -> dict[str, pl.Da
 
 def generate_with_faults(folder: Path, scale: str) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     log = folder.parent / f"{folder.name}_faults.csv"
-    generate_batch(folder, as_of=AS_OF, scale=scale, seed=1, fault_rate=0.02, faults_log=log)
+    generate_batch(folder, as_of=AS_OF, scale=scale, seed=1, fault_rate=0.02, faults_log=log, system=CONTRACT)
     return read_batch(folder), pl.read_csv(log, infer_schema=False)
 
 
 @pytest.fixture(scope="module")
 def la(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
     folder = tmp_path_factory.mktemp("la")
-    generate_batch(folder, as_of=AS_OF, scale="la", seed=1)
+    generate_batch(folder, as_of=AS_OF, scale="la", seed=1, system=CONTRACT)
     return read_batch(folder)
 
 
@@ -325,19 +334,19 @@ def la(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
 
 def test_every_contract_table_is_written_with_its_header(tiny: tuple[Path, dict[str, int], list[str]]) -> None:
     folder, rows, _ = tiny
-    assert list(rows) == [t.name for t in contract.TABLES]
-    for t in contract.TABLES:
+    assert list(rows) == [t.name for t in TABLES]
+    for t in TABLES:
         text = decode(table_file(folder, t.name).read_bytes())
         header = text.splitlines()[0].split(",")
-        assert header[: len(t.columns)] == list(t.column_names), t.name
-        assert len(header) - len(t.columns) == (1 if t.name == "ssd_cla_placement" else 0), t.name
+        assert header[: len(columns(t))] == [c.name for c in columns(t)], t.name
+        assert len(header) - len(columns(t)) == (1 if t.name == "ssd_cla_placement" else 0), t.name
         assert rows[t.name] > 0, f"{t.name} is empty"
         assert pl.read_csv(io.StringIO(text), infer_schema=False).height == rows[t.name], t.name
 
 
 def test_progress_reports_rows_per_table(tiny: tuple[Path, dict[str, int], list[str]]) -> None:
     _, rows, messages = tiny
-    for t in contract.TABLES:
+    for t in TABLES:
         assert f"{t.name}: {rows[t.name]:,} rows" in messages
 
 
@@ -348,7 +357,8 @@ def test_ready_marker_is_written_last_and_no_part_files_remain(
     marker = folder / READY_MARKER
     assert READY_MARKER == "_READY"
     assert json.loads(marker.read_text()) == {
-        "as_of": "2023-08-31", "scale": "tiny", "seed": 1, "fault_rate": 0.0, "tables": rows,
+        "as_of": "2023-08-31", "scale": "tiny", "seed": 1, "system": "contract", "extensions": True,
+        "fault_rate": 0.0, "tables": rows,
     }  # fmt: skip
     assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
     written = [p.stat().st_mtime_ns for p in folder.iterdir() if p.name != READY_MARKER]
@@ -380,8 +390,8 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(
     tmp_path: Path, tiny: tuple[Path, dict[str, int], list[str]]
 ) -> None:
     again, other = tmp_path / "again", tmp_path / "other"
-    generate_batch(again, as_of=AS_OF, scale="tiny", seed=1)
-    generate_batch(other, as_of=AS_OF, scale="tiny", seed=2)
+    generate_batch(again, as_of=AS_OF, scale="tiny", seed=1, system=CONTRACT)
+    generate_batch(other, as_of=AS_OF, scale="tiny", seed=2, system=CONTRACT)
     names = sorted(p.name for p in tiny[0].iterdir())
     assert names == sorted(p.name for p in again.iterdir())
     for name in names:
@@ -402,7 +412,7 @@ def test_arguments_are_checked(tmp_path: Path) -> None:
 
 def test_files_carry_the_formats_councils_export(tiny: tuple[Path, dict[str, int], list[str]]) -> None:
     folder = tiny[0]
-    raw = {t.name: table_file(folder, t.name).read_bytes() for t in contract.TABLES}
+    raw = {t.name: table_file(folder, t.name).read_bytes() for t in TABLES}
     # Windows-1252: not UTF-8, with accents and the curly apostrophe.
     for name, words in (("ssd_person", ("’", "ë")), ("ssd_department", ("Children’s",))):
         with pytest.raises(UnicodeDecodeError):
@@ -432,7 +442,7 @@ def test_files_carry_the_formats_councils_export(tiny: tuple[Path, dict[str, int
 def test_person_ids_are_zero_padded_text_everywhere(tiny_frames: dict[str, pl.DataFrame]) -> None:
     persons = set(tiny_frames["ssd_person"]["pers_person_id"])
     assert all(re.fullmatch(r"0\d{6}", p) for p in persons)
-    for t in contract.TABLES:
+    for t in TABLES:
         if t.person_column and t.name != "ssd_person":
             used = set(tiny_frames[t.name][t.person_column].drop_nulls())
             assert used and used <= persons, t.name
@@ -465,7 +475,7 @@ def test_clean_la_batch_has_none_of_the_recording_problems(la: dict[str, pl.Data
 def test_clean_batch_events_lie_inside_lives_and_plans(la: dict[str, pl.DataFrame]) -> None:
     con = connect(la)
     problems = []
-    for t in contract.TABLES:
+    for t in TABLES:
         for c in t.columns:
             if c.kind != "date" or c.name in ("pers_dob", "pers_expected_dob"):
                 continue

@@ -20,16 +20,28 @@ import polars as pl
 from .frame import Codes, Dates, Frame, Ids, Numbers
 
 DATE_FORMATS = {"iso": "%Y-%m-%d", "uk": "%d/%m/%Y"}
-SQL_SERVER_DATETIME = "%Y-%m-%d %H:%M:%S%.3f"
+# Datetime columns: SQL Server's DATETIME as SSMS and bcp write it; PostgreSQL's TIMESTAMP as \copy writes it.
+DATETIME_FORMATS = {"sqlserver": "%Y-%m-%d %H:%M:%S%.3f", "timestamp": "%Y-%m-%d %H:%M:%S"}
 
 
 @dataclass(frozen=True)
 class FileStyle:
     encoding: Literal["utf-8", "utf-8-sig", "cp1252"] = "utf-8"
-    dates: Literal["iso", "uk", "sqlserver"] = "iso"
+    dates: Literal["iso", "uk", "sqlserver", "timestamp"] = "iso"
     missing: Literal["", "NULL"] = ""
     line_end: Literal["\n", "\r\n"] = "\n"
-    dated_name: bool = False  # file name carries the as-of date: ssd_cp_visits_20230831.csv
+    delimiter: str = ","
+    extension: str = "csv"
+    # The file name carries the as-of date: ssd_cp_visits_20230831.csv ("compact") or ssd_person_2023-08-31.csv
+    # ("dashes").
+    dated_name: Literal[False, "compact", "dashes"] = False
+    # The SSD's schema before the table's name: ssd_development.ssd_person.csv
+    schema_prefix: str = ""
+
+    def file_name(self, table: str, as_of: date) -> str:
+        prefix = f"{self.schema_prefix}." if self.schema_prefix else ""
+        suffix = {False: "", "compact": f"_{as_of:%Y%m%d}", "dashes": f"_{as_of:%Y-%m-%d}"}[self.dated_name]
+        return f"{prefix}{table}{suffix}.{self.extension}"
 
 
 WINDOWS = FileStyle(encoding="cp1252", dates="uk", line_end="\r\n")
@@ -48,7 +60,7 @@ STYLES: dict[str, FileStyle] = {
     "ssd_cin_plans": FileStyle(),
     "ssd_cin_visits": FileStyle(),
     "ssd_cp_plans": FileStyle(missing="NULL"),
-    "ssd_cp_visits": FileStyle(dates="sqlserver", missing="NULL", dated_name=True),
+    "ssd_cp_visits": FileStyle(dates="sqlserver", missing="NULL", dated_name="compact"),
     "ssd_cp_reviews": FileStyle(),
     "ssd_cla_episodes": FileStyle(dates="uk"),
     "ssd_cla_placement": FileStyle(),
@@ -60,20 +72,15 @@ STYLES: dict[str, FileStyle] = {
 }
 
 
-def file_name(table: str, as_of: date) -> str:
-    suffix = f"_{as_of:%Y%m%d}" if STYLES[table].dated_name else ""
-    return f"{table}{suffix}.csv"
-
-
 def write_atomically(path: Path, data: bytes) -> None:
     part = path.with_name(f".{path.name}.part")
     part.write_bytes(data)
     os.replace(part, path)
 
 
-def write_table(out_dir: Path, table: str, frame: Frame, as_of: date, chunk_rows: int) -> Path:
-    style = STYLES[table]
-    path = out_dir / file_name(table, as_of)
+def write_table(out_dir: Path, name: str, frame: Frame, style: FileStyle, chunk_rows: int) -> Path:
+    """Write a frame as the file ``name``, in the style's habits; under a hidden ``.part`` name until complete."""
+    path = out_dir / name
     part = path.with_name(f".{path.name}.part")
     with part.open("wb") as out:
         if style.encoding == "utf-8-sig":
@@ -84,9 +91,10 @@ def write_table(out_dir: Path, table: str, frame: Frame, as_of: date, chunk_rows
             chunk.write_csv(
                 text,
                 include_header=start == 0,
+                separator=style.delimiter,
                 line_terminator=style.line_end,
                 date_format=DATE_FORMATS.get(style.dates),
-                datetime_format=SQL_SERVER_DATETIME,
+                datetime_format=DATETIME_FORMATS.get(style.dates, DATETIME_FORMATS["sqlserver"]),
                 null_value=style.missing,
                 quote_style="necessary",
             )
@@ -102,7 +110,7 @@ def _chunk(frame: Frame, a: int, b: int, style: FileStyle) -> pl.DataFrame:
     columns = {}
     for name, column in frame.columns.items():
         if isinstance(column, Dates):
-            series = column.to_series(a, b, with_time=style.dates == "sqlserver")
+            series = column.to_series(a, b, with_time=style.dates in DATETIME_FORMATS)
         elif isinstance(column, Ids | Codes | Numbers):
             series = column.to_series(a, b)
         else:  # pragma: no cover - Frame only holds the four kinds

@@ -24,7 +24,7 @@ from .calendar import NULL_DAY, whole_years_between
 from .entities import between
 from .export import write_atomically
 from .frame import NULL_ID, SENTINEL_ID, Codes, Dates, Frame, Ids, codes
-from .tables import KEY_SCHEME, Tables
+from .tables import KEY_SCHEME, ROLE_IRO, Tables
 
 FAULT_KINDS: dict[str, str] = {
     "visit_in_cin_file": "A CP or CLA visit (child on a CP plan or in care that day) written into ssd_cin_visits "
@@ -166,7 +166,8 @@ PLAN_COLUMN = {
     "ssd_cla_visits": ("clav_cla_id", "cla_period"),
     "ssd_cla_reviews": ("clar_cla_id", "cla_period"),
 }
-CIN_VISIT_COLUMNS = contract.table("ssd_cin_visits").column_names
+# The columns every system's CIN visits file has (Mosaic's cinv_cin_plan_id is added when a batch is written).
+CIN_VISIT_COLUMNS = tuple(c.name for c in contract.table("ssd_cin_visits").columns if not c.optional)
 # Where a moved CP/CLA visit's values come from.
 CIN_FILE_COLUMNS = {
     "ssd_cp_visits": {
@@ -206,11 +207,16 @@ class FaultInjector:
     out of the moved ones. The injector keeps that state between tables.
     """
 
-    def __init__(self, rate: float, rng: np.random.Generator, tables: Tables):
+    def __init__(
+        self, rate: float, rng: np.random.Generator, tables: Tables, described: frozenset[str] = frozenset()
+    ):
         self.rate = rate
         self.rng = rng
         self.t = tables
         self.w = tables.w
+        # Coded columns the export writes as descriptions throughout (the Liquidlogic builds): a description there
+        # is the export's way, not a recording slip, so no "description" fault goes in them.
+        self.described = described
         self.log: list[tuple[str, list[str], str]] = []
         self.moved_to_cin_file: list[Frame] = []
         self.icpc_removed = np.zeros(0, np.int64)
@@ -308,8 +314,9 @@ class FaultInjector:
         return frame.append(extra)
 
     def _log(self, table: str, frame: Frame, rows: np.ndarray, kind: str) -> None:
+        """Logged by the record's stable key (``Table.record_key``), as the rules report it."""
         if len(rows):
-            key = frame.columns[contract.table(table).key]
+            key = frame.columns[contract.table(table).record_key]
             assert isinstance(key, Ids)
             self.log.append((table, key.take(rows).to_series(0, len(rows)).to_list(), kind))
 
@@ -360,9 +367,13 @@ class FaultInjector:
     _can_orphan_plan = _can_duplicate_key
     _can_orphan_person = _can_duplicate_key
     _can_assessment_no_referral = _can_duplicate_key
-    _can_category_description = _can_duplicate_key
     _can_unmapped_code = _can_duplicate_key
-    _can_care_leaver_description = _can_duplicate_key
+
+    def _can_category_description(self, table: str, frame: Frame) -> np.ndarray:
+        return self._ever(frame) & bool(set(CATEGORY_COLUMNS) - self.described)
+
+    def _can_care_leaver_description(self, table: str, frame: Frame) -> np.ndarray:
+        return self._ever(frame) & bool({c for c, _ in CARE_LEAVER_COLUMNS} - self.described)
     _can_care_leaver_age = _can_duplicate_key
     _can_visit_wrong_plan = _can_duplicate_key
 
@@ -447,10 +458,12 @@ class FaultInjector:
         return eligible & (w.referrals["close"] == NULL_DAY)
 
     def _can_no_allocated_worker(self, table: str, frame: Frame) -> np.ndarray:
-        e = self._world_rows(table)
         if table == "ssd_cin_episodes":
-            return e["close"] == NULL_DAY
-        return e["end"] == NULL_DAY
+            return self._world_rows(table)["close"] == NULL_DAY
+        # An open involvement that holds the case: an IRO's with no worker leaves the child allocated.
+        role = frame.columns["invo_professional_role_id"]
+        assert isinstance(role, Codes)
+        return ~self._has(frame, "invo_involvement_end_date") & (role.index != ROLE_IRO)
 
     def _plan_index(self, table: str, frame: Frame) -> np.ndarray:
         if "_parent" in frame.hidden:
@@ -491,6 +504,10 @@ class FaultInjector:
 
     def _missing_date(self, table: str, frame: Frame, rows: np.ndarray) -> None:
         self._days(frame, DATE_COLUMN[table])[rows] = NULL_DAY
+        if table == "ssd_cla_episodes":
+            # An episode with no start no longer covers its days: a visit moved into the CIN file then would not
+            # be seen as a CLA visit.
+            self.changed_periods = np.union1d(self.changed_periods, self.w.cla_episodes["period"][rows])
 
     def _missing_seen_flag(self, table: str, frame: Frame, rows: np.ndarray) -> None:
         seen = frame.columns[SEEN_COLUMN[table]]
@@ -601,6 +618,9 @@ class FaultInjector:
         self, frame: Frame, rows: np.ndarray, columns: tuple[str, ...], mappings: tuple[str, ...], *, described: bool
     ) -> None:
         """Write one of the columns as a description of its code (or as a value that maps to nothing)."""
+        if described:
+            kept = [i for i, c in enumerate(columns) if c not in self.described]
+            columns, mappings = tuple(columns[i] for i in kept), tuple(mappings[i] for i in kept)
         which = self.rng.integers(0, len(columns), len(rows))
         unmapped = self.rng.integers(0, len(vocab.UNMAPPED_VALUES), len(rows))
         for row, w, u in zip(rows.tolist(), which.tolist(), unmapped.tolist(), strict=True):

@@ -9,8 +9,8 @@ import numpy as np
 from warehouse import contract
 
 from . import care, events, vocab
-from .calendar import NULL_DAY, SENTINEL_DAY, whole_years_between
-from .entities import Entity, between, choice, positions, size
+from .calendar import NULL_DAY, SENTINEL_DAY, add_years, whole_years_between
+from .entities import Entity, between, choice, concat, positions, size
 from .frame import NULL_ID, SENTINEL_ID, Dates, Frame, IdFormat, Ids, Numbers, codes, constant, flags
 from .journeys import OUT_CIN, OUT_CLA, OUT_NFA, OUT_S47
 from .workforce import TEAM_KINDS, team_names
@@ -21,6 +21,11 @@ from .world import World
 SENTINEL_END = {"ssd_cp_plans": "cppl_cp_plan_end_date", "ssd_cla_episodes": "clae_cla_episode_ceased_date"}
 # One export carries a column the contract does not list (kept in raw, ignored downstream).
 EXTRA_COLUMNS = {"ssd_cla_placement": "clap_cla_placement_la_code"}
+
+# Involvement types, as Liquidlogic codes them (``invo_professional_role_id``); each system's export writes its
+# own code for each (csc/synthetic/shapes.py).
+INVOLVEMENT_ROLES = ("CW", "16PLUS", "IRO", "16PLUS")
+ROLE_CASE_WORKER, ROLE_LEAVING_CARE_ADVISER, ROLE_IRO, ROLE_ADVISER_IN_CARE = range(4)
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,8 @@ class Tables:
         return Dates(days)
 
     def frame(self, table: str, columns: dict[str, object], hidden: dict[str, np.ndarray] | None = None) -> Frame:
-        expected = contract.table(table).column_names
+        # Columns only some systems export (Column.optional) are added when a batch is written in their shape.
+        expected = tuple(c.name for c in contract.table(table).columns if not c.optional)
         extra = (EXTRA_COLUMNS[table],) if table in EXTRA_COLUMNS else ()
         if tuple(columns) != expected + extra:
             raise AssertionError(f"{table}: columns {tuple(columns)} differ from the contract {expected}")
@@ -163,6 +169,30 @@ class Tables:
 
     def drop_event(self, name: str) -> None:
         self.events.pop(name, None)
+
+    def referral_overlapping(self, person: np.ndarray, start: np.ndarray, end: np.ndarray) -> Ids:
+        """Each row's referral as Mosaic's SSD build finds it: the child's latest referral that starts on or
+        before the row's end and is still open (or closes) on or after its start; none if no referral of the
+        child overlaps, or the row has no child."""
+        r = self.w.referrals
+        order = np.lexsort((r["date"], r["person"]))
+        by_person = r["person"][order].astype(np.int64)
+        by_date = r["date"][order].astype(np.int64)
+        close = r["close"][order].astype(np.int64)
+        person = np.asarray(person, dtype=np.int64)
+        end = np.where(np.asarray(end) == NULL_DAY, np.iinfo(np.int32).max, end)
+
+        def key(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+            return (p << 32) + (np.asarray(d, dtype=np.int64) - np.iinfo(np.int32).min)
+
+        latest = np.searchsorted(key(by_person, by_date), key(person, end), side="right") - 1
+        at = np.maximum(latest, 0)
+        overlaps = (
+            (latest >= 0)
+            & (by_person[at] == person)
+            & ((close[at] == NULL_DAY) | (close[at] >= np.asarray(start, dtype=np.int64)))
+        )
+        return self.ids["referral"].of(np.where(overlaps, order[at], -1))
 
     # --- tables ---
     def ssd_person(self) -> Frame:
@@ -259,16 +289,31 @@ class Tables:
         return inv["worker"][open_now]
 
     def ssd_involvements(self) -> Frame:
+        """Every involvement type, as a real export holds them: the case allocations of the world (a case worker;
+        after care, the leaving care team's personal adviser), then the independent reviewing officers of periods
+        of care and CP plans, and the personal advisers allocated at 16 to children still in care. The role is
+        an index into ``INVOLVEMENT_ROLES``; each system's export writes its own code for it."""
         inv = self.w.involvements
+        leaving_care = inv["kind"] == TEAM_KINDS.index("leaving_care")
+        allocations = {
+            "person": inv["person"],
+            "worker": inv["worker"],
+            "team": inv["team"],
+            "start": inv["start"],
+            "end": inv["end"],
+            "referral": inv["referral"],
+            "reason": inv["reason"].astype(np.int32),
+            "role": np.where(leaving_care, ROLE_LEAVING_CARE_ADVISER, ROLE_CASE_WORKER).astype(np.int32),
+        }
+        inv = concat([allocations, *self._other_involvements()])
         n = size(inv)
-        role = np.where(inv["kind"] == TEAM_KINDS.index("leaving_care"), 1, 0)
         reasons = [*vocab.WORKER_CHANGE_REASONS, vocab.CASE_TRANSFER_REASON]
         return self.frame(
             "ssd_involvements",
             {
                 "invo_involvements_id": self.ids["involvement"].of(np.arange(n)),
                 "invo_professional_id": self.worker(inv["worker"]),
-                "invo_professional_role_id": codes(("Allocated Social Worker", "Personal Adviser"), role),
+                "invo_professional_role_id": codes(INVOLVEMENT_ROLES, inv["role"]),
                 "invo_professional_team": self.team(inv["team"]),
                 "invo_person_id": self.person(inv["person"]),
                 "invo_involvement_start_date": Dates(inv["start"]),
@@ -277,6 +322,61 @@ class Tables:
                 "invo_referral_id": self.ids["referral"].of(inv["referral"]),
             },
         )
+
+    def _other_involvements(self) -> list[Entity]:
+        """Involvements that hold no case. An IRO is involved a few days after a period of care or a CP plan
+        starts, so a child's latest-started involvement is often the IRO's, not the case worker's (the trap the
+        SSD's real involvement histories set: their latest open involvement is a case worker's for 6 of 40
+        people). A child in care is given a personal adviser from 16, while the case worker stays."""
+        w, rng = self.w, self.rng
+        council = w.people["council"]
+        iro_kind, leaving_care_kind = TEAM_KINDS.index("iro"), TEAM_KINDS.index("leaving_care")
+
+        def spans(person, start, end, referral, role: int, kind: int) -> Entity:
+            live = (start <= w.as_of) & ((end == NULL_DAY) | (end > start))
+            person, start, end, referral = person[live], start[live], end[live], referral[live]
+            team = w.workforce.team_for(rng, council[person], kind)
+            return {
+                "person": person,
+                "worker": w.workforce.practitioner_in(rng, team),
+                "team": team,
+                "start": start.astype(np.int32),
+                "end": end.astype(np.int32),
+                "referral": referral,
+                "reason": np.full(len(person), -1, np.int32),
+                "role": np.full(len(person), role, np.int32),
+            }
+
+        periods, plans = w.cla_periods, w.cp_plans
+        dob16 = add_years(w.people["dob"][periods["person"]], 16)
+        adviser_start = np.maximum(dob16, periods["start"]) + between(rng, 0, 30, size(periods))
+        adviser_ends_first = (periods["end"] != NULL_DAY) & (periods["end"] <= adviser_start)
+        return [
+            spans(
+                periods["person"],
+                periods["start"] + between(rng, 3, 20, size(periods)),
+                periods["end"],
+                periods["referral"],
+                ROLE_IRO,
+                iro_kind,
+            ),
+            spans(
+                plans["person"],
+                plans["start"] + between(rng, 1, 10, size(plans)),
+                plans["end"],
+                plans["referral"],
+                ROLE_IRO,
+                iro_kind,
+            ),
+            spans(
+                periods["person"][~adviser_ends_first],
+                adviser_start[~adviser_ends_first],
+                periods["end"][~adviser_ends_first],
+                periods["referral"][~adviser_ends_first],
+                ROLE_ADVISER_IN_CARE,
+                leaving_care_kind,
+            ),
+        ]
 
     def ssd_contacts(self) -> Frame:
         c = self.w.contacts

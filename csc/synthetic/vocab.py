@@ -84,7 +84,7 @@ ICPC_OUTCOMES = ("CP_PLAN", "CIN_PLAN", "NFA")
 REASON_NEW_EPISODE = ("S", "P", "L", "B")  # started, placement change, legal status change, both
 CEASED_INTERMEDIATE = "X1"
 CEASED_YOUNG = (("E4A", 0.55), ("E41", 0.10), ("E45", 0.10), ("E46", 0.05), ("E11", 0.10), ("E12", 0.04), ("E8", 0.06))
-CEASED_ADULT = (("E17", 0.35), ("E8", 0.30), ("E48", 0.20), ("E49", 0.05), ("E4A", 0.10))
+CEASED_ADULT = (("E17", 0.35), ("E8", 0.30), ("E48", 0.20), ("E47", 0.05), ("E4A", 0.10))
 LEGAL_STATUS_NEEDS_ADOPTION = ("E11", "E12")
 PLACEMENT_TYPES = (
     ("U1", 0.10), ("U2", 0.05), ("U3", 0.04), ("U4", 0.30), ("U5", 0.10), ("U6", 0.08), ("K2", 0.12),
