@@ -139,10 +139,13 @@ def validation_frames(
     def table_frame(name: str) -> pl.DataFrame:
         t = TABLES_BY_NAME[name]
         person = t.person_column or "NULL"
+        # record_id is the record's stable key, as the rules report it (a care leaver is the person: the SSD's
+        # clea_table_id is new every night); row_key is the row's own key, which every row must have.
         base = pl.from_arrow(
             con.sql(
-                f"SELECT CAST({quote(t.key)} AS VARCHAR) AS record_id, CAST({person} AS VARCHAR) AS person_id, "
-                f"_source_file, _row_number FROM staging.{quote(name)}"
+                f"SELECT CAST({quote(t.record_key)} AS VARCHAR) AS record_id, CAST({quote(t.key)} AS VARCHAR) AS "
+                f"row_key, CAST({person} AS VARCHAR) AS person_id, _source_file, _row_number "
+                f"FROM staging.{quote(name)}"
             ).to_arrow_table()
         )
         return base.with_columns(

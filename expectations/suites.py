@@ -58,7 +58,7 @@ def suite_dicts(rules: tuple[Rule, ...]) -> dict[str, dict]:
     for t in TABLES:
         basic = next(r for r in basic_rules() if r.table == t.name)
         suites[t.name].append(
-            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "record_id"}, "meta": _meta(basic)}
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "row_key"}, "meta": _meta(basic)}
         )
     for rule in rules:
         suites[rule.table].append(
