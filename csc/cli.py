@@ -45,12 +45,29 @@ def generate(
         Path | None,
         typer.Option("--faults-log", help="CSV listing every injected fault (needed with --faults)."),
     ] = None,
+    system: Annotated[
+        str,
+        typer.Option(
+            help="Write the batch as this case system's SSD build exports it: systemc (Liquidlogic), mosaic, "
+            "eclipse, la-release (the v1.2.4 council releases), or contract (the extract contract's own shape)."
+        ),
+    ] = "systemc",
+    extensions: Annotated[
+        bool,
+        typer.Option(
+            help="Include the local extensions (ext_cin_plan_reviews, ext_management_oversight and "
+            "cont_contact_outcome_date) a council adds to supply indicators 1.1, 2.1 and 3.2."
+        ),
+    ] = True,
 ) -> None:
-    """Write a synthetic SSD batch: every contract table, six years of history up to --as-of."""
-    from csc.synthetic import SCALES, generate_batch
+    """Write a synthetic SSD batch: the SSD tables with six years of history up to --as-of, as a case system's
+    SSD build exports them."""
+    from csc.synthetic import SCALES, SYSTEM_NAMES, generate_batch
 
     if scale not in SCALES:
         raise typer.BadParameter(f"--scale must be one of {', '.join(SCALES)}")
+    if system not in SYSTEM_NAMES:
+        raise typer.BadParameter(f"--system must be one of {', '.join(SYSTEM_NAMES)}")
     if not 0 <= faults < 1:
         raise typer.BadParameter("--faults is a share of rows, from 0 up to 1")
     if faults > 0 and faults_log is None:
@@ -63,6 +80,8 @@ def generate(
         seed=seed,
         fault_rate=faults,
         faults_log=faults_log,
+        system=system,
+        extensions=extensions,
         progress=_say,
     )
     _say(f"wrote {sum(rows.values()):,} rows in {len(rows)} files to {out} in {time.perf_counter() - started:.1f}s")
@@ -79,19 +98,39 @@ def run(
     assume_complete: Annotated[
         bool, typer.Option(help="Load a folder that has no _READY marker (only if you know it is complete).")
     ] = False,
+    system: Annotated[
+        str | None,
+        typer.Option(
+            help="The case system whose SSD build made the export: systemc, mosaic, eclipse or la-release "
+            "(default: found from each file's header; CSC_EXPORT_SYSTEM sets it for every run)."
+        ),
+    ] = None,
 ) -> None:
     """Load a batch into the warehouse (raw, then staging) as a Prefect flow run.
 
     Exit status: 0 loaded; 1 nothing loaded (batch incomplete or unreadable, warehouse busy);
     2 loaded, but some files failed or were missing (named in the output).
     """
+    from warehouse.batch import BatchError, list_batch
+
+    _check_system(system)
+    try:
+        # Checked before Prefect starts: a folder that is not a batch is told at once.
+        list_batch(batch, require_marker=not assume_complete)
+    except BatchError as e:
+        _say(f"error: {e}")
+        raise typer.Exit(1) from None
+
     from flows.nightly import nightly_load
-    from warehouse.batch import BatchError
     from warehouse.db import WarehouseBusy
 
     try:
         summary = nightly_load(
-            batch, warehouse, as_of=_parse_date(as_of) if as_of else None, assume_complete=assume_complete
+            batch,
+            warehouse,
+            as_of=_parse_date(as_of) if as_of else None,
+            assume_complete=assume_complete,
+            system=system,
         )
     except (BatchError, WarehouseBusy, FileNotFoundError) as e:
         _say(f"error: {e}")
@@ -102,6 +141,13 @@ def run(
         raise typer.Exit(2)
 
 
+def _check_system(system: str | None) -> None:
+    from warehouse.systems import SYSTEMS
+
+    if system is not None and system not in SYSTEMS:
+        raise typer.BadParameter(f"--system must be one of {', '.join(SYSTEMS)}")
+
+
 def print_run_summary(summary) -> None:
     load, staging = summary.load, summary.staging
     state = "already loaded (nothing changed)" if load.already_loaded else "loaded"
@@ -110,10 +156,15 @@ def print_run_summary(summary) -> None:
         f"  raw: {load.rows_loaded:,} rows from {sum(1 for f in load.files if f.file_name and f.status != 'ignored')}"
         f" files, {load.rows_rejected:,} rows rejected"
     )
+    shapes = sorted({f.export_shape for f in load.files if f.export_shape})
+    if shapes:
+        _say(f"  export shape (case system's SSD build): {', '.join(shapes)}")
+    if load.not_supplied:
+        _say(f"  not in this export: {len(load.not_supplied)} optional tables ({', '.join(sorted(load.not_supplied))})")
     _say(
         f"  staging: {sum(staging.rows.values()):,} rows in {len(staging.rows)} tables; "
         f"{staging.sentinels_normalised:,} sentinel values normalised, {staging.values_rejected:,} values "
-        f"rejected, {staging.unmapped_codes:,} codes unmapped"
+        f"rejected, {staging.unmapped_codes:,} codes unmapped, {staging.values_derived:,} person ids derived"
     )
     conformed = summary.conformed
     _say(

@@ -65,8 +65,8 @@ def fingerprint_batch(batch_dir: Path, assume_complete: bool) -> Batch:
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
-def load_raw(batch: Batch, warehouse_dir: Path) -> BatchLoad:
-    return stages.load_raw(batch, warehouse_dir, progress=get_run_logger().info)
+def load_raw(batch: Batch, warehouse_dir: Path, system: str | None) -> BatchLoad:
+    return stages.load_raw(batch, warehouse_dir, progress=get_run_logger().info, system=system)
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
@@ -151,10 +151,15 @@ def _record_failure(flow, flow_run, state) -> None:
 
 @flow(name="csc-nightly-load", on_failure=[_record_failure], on_crashed=[_record_failure])
 def nightly_load(
-    batch_dir: Path, warehouse_dir: Path, as_of: date | None = None, assume_complete: bool = False
+    batch_dir: Path,
+    warehouse_dir: Path,
+    as_of: date | None = None,
+    assume_complete: bool = False,
+    system: str | None = None,
 ) -> RunSummary:
     """Load one SSD batch: raw as received, typed and cleaned staging, conformed facts, data-quality checks, the
-    published indicators, and alerts to the data's owners."""
+    published indicators, and alerts to the data's owners. ``system`` names the case system whose SSD build
+    every file must match (default: each file's own, from its header)."""
     logger = get_run_logger()
     # Absolute paths: the run history, Data Docs and logs should name folders the same wherever they are read.
     batch_dir, warehouse_dir = Path(batch_dir).resolve(), Path(warehouse_dir).resolve()
@@ -163,7 +168,7 @@ def nightly_load(
     batch = fingerprint_batch(batch_dir, assume_complete)
     run_as_of = as_of or batch.extract_date or date.today()
     logger.info(f"batch {batch.batch_id} from {batch_dir} ({len(batch.files)} files), as of {run_as_of}")
-    loaded = load_raw(batch, warehouse_dir)
+    loaded = load_raw(batch, warehouse_dir, system)
     if loaded.already_loaded:
         logger.info(f"batch {batch.batch_id} was loaded before: raw unchanged")
     for problem in loaded.problems:
