@@ -73,9 +73,11 @@ def test_plans_carry_the_team_of_the_allocation_open_at_their_start():
     frames = empty_staging()
     frames["ssd_involvements"] = staging(
         "ssd_involvements",
-        "invo_involvements_id,invo_person_id,invo_professional_team,invo_professional_id,"
+        "invo_involvements_id,invo_person_id,invo_professional_team,invo_professional_id,invo_professional_role_id,"
         "invo_involvement_start_date,invo_involvement_end_date\n"
-        "I1,P1,T1,W1,2023-01-01,2023-03-01\nI2,P1,T2,W2,2023-03-01,",
+        "I1,P1,T1,W1,CW,2023-01-01,2023-03-01\nI2,P1,T2,W2,CW,2023-03-01,\n"
+        # an independent reviewing officer's involvement never decides the team, however late it starts
+        "I3,P1,T9,W9,IRO,2023-03-01,",
     )
     frames["ssd_cp_plans"] = staging(
         "ssd_cp_plans",
@@ -88,6 +90,43 @@ def test_plans_carry_the_team_of_the_allocation_open_at_their_start():
         ("CP2", "T2", "W2"),
         ("CP3", None, None),
     ]
+
+
+def test_the_most_senior_case_holding_role_decides_the_team_then_the_latest_started():
+    frames = empty_staging()
+    frames["ssd_involvements"] = staging(
+        "ssd_involvements",
+        "invo_involvements_id,invo_person_id,invo_professional_team,invo_professional_id,invo_professional_role_id,"
+        "invo_involvement_start_date\n"
+        # P1: a case worker, then a personal adviser at 16 while the case worker stays: the case worker's team
+        "I1,P1,CIC,W1,CW,2023-01-01\nI2,P1,LC,W2,16PLUS,2023-02-01\n"
+        # P2: only a personal adviser (a care leaver): the adviser's team, whatever case the role is written in
+        "I3,P2,LC,W3, 16plus ,2023-01-01\n"
+        # P3: only an IRO: nobody holds the case
+        "I4,P3,IRS,W4,IRO,2023-01-01\n",
+    )
+    frames["ssd_cp_plans"] = staging(
+        "ssd_cp_plans",
+        "cppl_cp_plan_id,cppl_person_id,cppl_cp_plan_start_date\nCP1,P1,2023-03-01\nCP2,P2,2023-03-01\n"
+        "CP3,P3,2023-03-01",
+    )
+    build = build_conformed(frames, as_of=AS_OF)
+    allocation = build.tables["allocation"].collect().sort("involvement_id")
+    assert allocation.select("involvement_id", "is_case_holding", "case_holding_rank").rows() == [
+        ("I1", True, 1),
+        ("I2", True, 6),
+        ("I3", True, 6),
+        ("I4", False, None),
+    ]
+    plans = build.tables["cp_plan"].collect().sort("cp_plan_id")
+    assert plans.select("cp_plan_id", "team_id", "worker_id").rows() == [
+        ("CP1", "CIC", "W1"),
+        ("CP2", "LC", "W3"),
+        ("CP3", None, None),
+    ]
+    # A council's own list: with only personal advisers holding cases, P1 goes to the leaving care team.
+    plans = build_conformed(frames, as_of=AS_OF, case_holding_roles=("16PLUS",)).tables["cp_plan"].collect()
+    assert plans.sort("cp_plan_id")["team_id"].to_list() == ["LC", "LC", None]
 
 
 people_ids = st.lists(st.sampled_from(["1", "01", "001", "A", "B"]), max_size=4, unique=True)

@@ -107,7 +107,9 @@ def _history(manifest: dict[str, list[tuple[str, str, int]]], extract_dates: dic
         )
         for table, status, rows in files:
             con.execute(
-                "INSERT INTO raw.load_manifest VALUES (?, ?, ?, 'csv', 'utf-8', NULL, NULL, ?, 0, ?, ?, now())",
+                "INSERT INTO raw.load_manifest (batch_id, table_name, file_name, file_format, encoding, file_sha256, "
+                "file_bytes, rows_loaded, rows_rejected, status, message, loaded_at) "
+                "VALUES (?, ?, ?, 'csv', 'utf-8', NULL, NULL, ?, 0, ?, ?, now())",
                 [
                     batch_id,
                     table,

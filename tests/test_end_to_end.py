@@ -45,7 +45,9 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
 
     # raw and staging hold every row written, and the reconciliation balances
     assert first.load.rows_loaded == sum(written.values()) and first.load.rows_rejected == 0
-    assert first.staging.rows == written
+    # every table written is staged whole; the SSD tables this system's build does not make are empty
+    assert first.staging.rows == {name: written.get(name, 0) for name in first.staging.rows}
+    assert not first.load.problems
     assert first.conformed.unbalanced_tables == []
     with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM staging.rejected_values").fetchone() == (0,)

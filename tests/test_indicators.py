@@ -108,10 +108,11 @@ C2,L2,2023-07-19,true
 def test_1_1_management_oversight_in_the_last_8_weeks():
     c = conformed(
         ssd_involvements="""
-invo_involvements_id,invo_person_id,invo_professional_team,invo_involvement_start_date,invo_involvement_end_date
-I1,A,T1,2023-01-01,
-I2,B,T1,2023-01-01,
-I3,C,T2,2023-01-01,2023-08-31
+invo_involvements_id,invo_person_id,invo_professional_team,invo_professional_role_id,invo_involvement_start_date,invo_involvement_end_date
+I1,A,T1,CW,2023-01-01,
+I2,B,T1,CW,2023-01-01,
+I3,C,T2,CW,2023-01-01,2023-08-31
+I4,D,T2,IRO,2023-01-01,
 """,
         ext_management_oversight="""
 mgmt_oversight_id,mgmt_person_id,mgmt_oversight_date
@@ -120,7 +121,8 @@ M2,B,2023-07-05
 M3,C,2023-08-30
 """,
     )
-    # 56 days before 31 August is 6 July; C's involvement ended on E so C is not allocated
+    # 56 days before 31 August is 6 July; C's involvement ended on E so C is not allocated; D has only an
+    # independent reviewing officer, who holds no case
     assert numerator_ids("1.1", c) == (["A"], ["B"])
 
 
@@ -313,10 +315,12 @@ def test_values_by_team_rates_and_counts():
     c = conformed(
         ssd_cp_plans=CP_PLANS,
         ssd_involvements="""
-invo_involvements_id,invo_person_id,invo_professional_team,invo_involvement_start_date
-I1,A,T1,2023-01-01
-I2,B,T1,2023-01-01
-I3,C,T2,2023-01-01
+invo_involvements_id,invo_person_id,invo_professional_team,invo_professional_role_id,invo_involvement_start_date
+I1,A,T1,CW,2023-01-01
+I2,B,T1,CW,2023-01-01
+I3,C,T2,CW,2023-01-01
+I4,A,IRS,IRO,2023-06-01
+I5,D,IRS,IRO,2023-06-01
 """,
     )
     records_frame = pl.concat(
@@ -327,7 +331,8 @@ I3,C,T2,2023-01-01
     ).select("indicator_ref", "period_end", *[n for n in records(ref="1.3", c=c).columns])
     out = indicator_values(records_frame.lazy(), CATALOGUE, [E]).collect()
     counts = {(r["indicator_ref"], r["team_id"]): r for r in out.iter_rows(named=True)}
-    # A, B, C, D, F, G are on plans at E; D, F, G have no allocation
+    # A, B, C, D, F, G are on plans at E; D, F, G have no allocation (D has only an IRO, who holds no case; A's
+    # IRO started after A's case worker, and A still counts for the case worker's team)
     assert counts[("1.3", None)]["numerator"] == 6 and counts[("1.3", None)]["denominator"] is None
     assert counts[("1.3", "T1")]["value"] == 2 and counts[("1.3", "unallocated")]["value"] == 3
     rate = counts[("1.3.rate", None)]

@@ -8,13 +8,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from expectations.rules import RuleError, parse_rules
 from expectations.runner import DocsBuild, RuleCrashed, run_quality
 from expectations.suites import suite_dicts
 from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER, load
-from warehouse.marts import withhold
+from transforms.publication import with_statuses
+from warehouse.marts import withheld_reasons
 
 AS_OF = date(2023, 8, 31)
 
@@ -120,17 +122,25 @@ def test_a_blocking_batch_rule_withholds_exactly_its_indicators(warehouse):
     values = pl.DataFrame(
         {
             "indicator_ref": ["4.7.2", "1.3", "1.3.rate", "4.8"],
+            "numerator": [8, 6, 6, 9],
+            "denominator": [10, None, None, 9],
+            "value": [80.0, 6.0, 0.9, 100.0],
             "rag": ["red", None, None, "green"],
             "status": ["published"] * 4,
-        }
+            "status_reason": [None] * 4,
+        },
+        schema_overrides={"status_reason": pl.String},
     )
-    gated = withhold(values, result.withheld_indicators)
-    assert gated.rows() == [
-        ("4.7.2", None, "withheld"),
-        ("1.3", None, "withheld"),
-        ("1.3.rate", None, "withheld"),
-        ("4.8", "green", "published"),
-    ]
+    gated = with_statuses(values, {}, withheld_reasons(result.withheld_indicators, None))
+    reason = "a blocking data-quality rule failed on its inputs"
+    assert_frame_equal(
+        gated,
+        values.with_columns(
+            pl.Series("rag", [None, None, None, "green"]),
+            pl.Series("status", ["withheld", "withheld", "withheld", "published"]),
+            pl.Series("status_reason", [reason, reason, reason, None]),
+        ),
+    )
 
 
 def test_a_rule_that_crashes_fails_the_run_loudly(warehouse):
