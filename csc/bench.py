@@ -284,8 +284,8 @@ def run_bench(
     stage(
         "publish",
         lambda: stages.publish_indicators(warehouse_dir, batch.batch_id, as_of, run_id, quality.withheld_indicators),
-        lambda r: sum(r[1].values()),
-        lambda r: f"{r[1]['indicator_values']:,} indicator values (rows: every mart row)",
+        lambda r: sum(r.rows.values()),
+        lambda r: f"{r.rows['indicator_values']:,} indicator values (rows: every mart row)",
     )
     if not loaded.rows_loaded:
         raise RuntimeError(f"the benchmark batch {batch_dir} loaded no rows")

@@ -174,11 +174,22 @@ def print_run_summary(summary) -> None:
         "is not in ssd_person; reconciliation "
         + ("balances" if not conformed.unbalanced_tables else f"DOES NOT BALANCE for {conformed.unbalanced_tables}")
     )
+    types = conformed.involvement_types
+    if types:
+        holding = ", ".join(f"{role} {n:,}" for role, (n, holds) in types.items() if holds) or "none"
+        other = ", ".join(f"{role} {n:,}" for role, (n, holds) in types.items() if not holds) or "none"
+        _say(f"  involvements that hold a case: {holding}; that do not: {other} (CSC_CASE_HOLDING_ROLES)")
     quality = summary.quality
     _say(
         f"  data quality: {quality.rules_failed} of {quality.rules_checked} rules failed, {quality.exceptions:,} "
         f"records to fix (marts: dq_exceptions); Data Docs: {quality.docs_index}"
     )
+    unavailable = {
+        ref: why for ref, (status, why) in summary.published.not_published.items() if status == "unavailable"
+    }
+    for ref, why in unavailable.items():
+        if not ref.endswith(".rate"):
+            _say(f"  UNAVAILABLE {ref}: {why}")
     _say(f"  alerts: {summary.alerts}")
     if quality.withheld_indicators:
         _say(

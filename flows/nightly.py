@@ -55,7 +55,7 @@ class RunSummary:
     staging: StagingBuild
     conformed: ConformedResult
     quality: QualitySummary
-    published: dict[str, int]
+    published: stages.Publication
     alerts: str
 
 
@@ -99,11 +99,14 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
 def publish_indicators(
     warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
-) -> dict[str, int]:
+) -> stages.Publication:
     """Compute the indicators from conformed and swap in a new marts.duckdb."""
-    path, rows = stages.publish_indicators(warehouse_dir, batch_id, as_of, run_id, withheld)
-    get_run_logger().info(f"published {path} ({rows['indicator_values']:,} indicator values)")
-    return rows
+    published = stages.publish_indicators(warehouse_dir, batch_id, as_of, run_id, withheld)
+    logger = get_run_logger()
+    logger.info(f"published {published.path} ({published.rows['indicator_values']:,} indicator values)")
+    for ref, (status, reason) in published.not_published.items():
+        logger.warning(f"{ref} {status}: {reason}")
+    return published
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)

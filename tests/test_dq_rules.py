@@ -240,3 +240,18 @@ def test_faults_are_found(loaded: dict[str, Path]) -> None:
         for record_id, _, _, message in found.get(rule["id"], []):
             assert message, rule["id"]
             assert record_id is not None or rule["table"] == BATCH_TABLE, rule["id"]
+
+
+@pytest.mark.slow
+def test_descriptions_among_codes_are_found_where_the_export_writes_codes(prefect_harness, tmp_path) -> None:
+    """The Liquidlogic build writes descriptions throughout, so a description there is no slip and no such fault
+    goes in; in an export that writes codes (the contract's own shape), each description among them is found."""
+    log = tmp_path / "faults.csv"
+    generate_batch(
+        tmp_path / "batch", as_of=AS_OF, scale="tiny", seed=1, fault_rate=0.05, faults_log=log, system="contract"
+    )
+    dq_recall.load_with_flow(tmp_path / "batch", tmp_path / "wh", AS_OF)
+    found = _run(tmp_path / "wh" / "warehouse.duckdb")
+    kinds = ["category_description", "care_leaver_description"]
+    recalls = dq_recall.recall_by_kind(kinds, dq_recall.read_faults_log(log), dq_recall.reported_by_kind(RULES, found))
+    assert [(r.kind, r.injected > 0, r.found == r.injected) for r in recalls] == [(k, True, True) for k in kinds]

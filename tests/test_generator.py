@@ -31,6 +31,7 @@ def columns(t: contract.Table) -> list[contract.Column]:
     """The table's columns in the contract's own shape: those only some case systems export are left out."""
     return [c for c in t.columns if not c.optional]
 
+
 # --- reading a batch back --------------------------------------------------------------------------------------
 
 

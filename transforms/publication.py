@@ -80,8 +80,8 @@ def unavailable_indicators(cat: Catalogue, not_supplied: set[str], columns_absen
         lacking = [r for r in ind.requires if r in not_supplied or r in columns_absent]
         if lacking:
             out[ind.ref] = (
-                f"not in this export: {', '.join(lacking)} (a local extension the council adds to its export; "
-                "see the README, 'Extensions')"
+                f"not in this export: {', '.join(lacking)} (a local extension a council adds to its SSD export: "
+                "see the README, 'Local extensions')"
             )
     return out
 

@@ -6,7 +6,7 @@ them to DuckDB with their comments, and keeps the reconciliation of every run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -411,6 +411,8 @@ class ConformedResult:
     orphan_rows: int
     unbalanced_tables: list[str]
     seconds: float
+    # involvement type -> (involvements, whether it holds a case): a type the settings miss shows here
+    involvement_types: dict[str, tuple[int, bool]] = field(default_factory=dict)
 
 
 def build_and_write_conformed(
@@ -474,10 +476,12 @@ def build_and_write_conformed(
         con.rollback()
         raise
     unbalanced = reconciliation.filter(~pl.col("is_balanced"))["table_name"].to_list()
+    types = tables["allocation"].group_by("role", "is_case_holding").len().sort("len", descending=True)
     return ConformedResult(
         rows={n: f.height for n, f in tables.items()},
         excluded_rows=excluded.height,
         orphan_rows=orphans.height,
         unbalanced_tables=unbalanced,
         seconds=time.perf_counter() - started,
+        involvement_types={role or "(blank)": (n, holds) for role, holds, n in types.iter_rows()},
     )

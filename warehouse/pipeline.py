@@ -7,9 +7,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import polars as pl
 
 from csc.settings import case_holding_roles, settings
 from warehouse.batch import Batch
@@ -103,10 +106,18 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
 _docs_being_written: dict[str, QualityResult] = {}
 
 
+@dataclass
+class Publication:
+    path: Path
+    rows: dict[str, int]
+    # indicator ref -> (status, reason) for the indicators not published as usual at the run's date
+    not_published: dict[str, tuple[str, str]]
+
+
 def publish_indicators(
     warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
-) -> tuple[Path, dict[str, int]]:
-    """Compute the indicators from conformed and swap in a new marts.duckdb; returns its path and row counts."""
+) -> Publication:
+    """Compute the indicators from conformed and swap in a new marts.duckdb."""
     from transforms.catalogue import load_catalogue
     from warehouse.marts import build_publication, publish
     from warehouse.quality import rule_summary
@@ -125,4 +136,12 @@ def publish_indicators(
         )
     if docs is not None:
         docs.docs_written()  # a failed Data Docs build fails the run before anything is published
-    return publish(warehouse_dir, tables), {name: frame.height for name, frame in tables.items()}
+    report = tables["highlight_report"].filter(pl.col("status") != "published")
+    return Publication(
+        publish(warehouse_dir, tables),
+        {name: frame.height for name, frame in tables.items()},
+        {
+            ref: (status, reason or "")
+            for ref, status, reason in report.select("indicator_ref", "status", "status_reason").iter_rows()
+        },
+    )

@@ -65,9 +65,11 @@ def exceptions_with_teams(
     teams = pl.from_arrow(
         con.sql(
             """
-            SELECT person_id, arg_min(team_id, (case_holding_rank, -epoch(start_date))) AS team_id
+            -- the same involvement the indicators count the child for (transforms.indicators.allocated)
+            SELECT person_id,
+                   first(team_id ORDER BY case_holding_rank, start_date DESC, involvement_id DESC) AS team_id
             FROM conformed.allocation
-            WHERE is_case_holding AND start_date <= ? AND (end_date IS NULL OR end_date > ?) AND team_id IS NOT NULL
+            WHERE is_case_holding AND start_date <= ? AND (end_date IS NULL OR end_date > ?)
             GROUP BY person_id
             """,
             params=[as_of, as_of],

@@ -207,9 +207,7 @@ class FaultInjector:
     out of the moved ones. The injector keeps that state between tables.
     """
 
-    def __init__(
-        self, rate: float, rng: np.random.Generator, tables: Tables, described: frozenset[str] = frozenset()
-    ):
+    def __init__(self, rate: float, rng: np.random.Generator, tables: Tables, described: frozenset[str] = frozenset()):
         self.rate = rate
         self.rng = rng
         self.t = tables
@@ -374,6 +372,7 @@ class FaultInjector:
 
     def _can_care_leaver_description(self, table: str, frame: Frame) -> np.ndarray:
         return self._ever(frame) & bool({c for c, _ in CARE_LEAVER_COLUMNS} - self.described)
+
     _can_care_leaver_age = _can_duplicate_key
     _can_visit_wrong_plan = _can_duplicate_key
 

@@ -158,9 +158,7 @@ def _describe(table: str, columns: dict, described: tuple[str, ...]) -> None:
         assert isinstance(column, Codes)
         mapping = contract.table(table).column(name).mapping or ""
         if name == "clea_care_leaver_accommodation":
-            type_of = {
-                code: code_lists.ACCOMMODATION_TYPE_DESCRIPTIONS.get(code[:1], code) for code in column.vocab
-            }
+            type_of = {code: code_lists.ACCOMMODATION_TYPE_DESCRIPTIONS.get(code[:1], code) for code in column.vocab}
             suitable = {code: code_lists.SUITABILITY_DESCRIPTIONS.get(code[1:], None) for code in column.vocab}
             columns[name] = Codes([type_of[code] for code in column.vocab], column.index)
             vocab = ["Suitable", "Not suitable"]
