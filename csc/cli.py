@@ -149,6 +149,8 @@ def _check_system(system: str | None) -> None:
 
 
 def print_run_summary(summary) -> None:
+    from warehouse.systems import batch_shape
+
     load, staging = summary.load, summary.staging
     state = "already loaded (nothing changed)" if load.already_loaded else "loaded"
     _say(f"batch {summary.batch_id} ({summary.batch_folder}) as of {summary.as_of}: {state}")
@@ -156,9 +158,9 @@ def print_run_summary(summary) -> None:
         f"  raw: {load.rows_loaded:,} rows from {sum(1 for f in load.files if f.file_name and f.status != 'ignored')}"
         f" files, {load.rows_rejected:,} rows rejected"
     )
-    shapes = sorted({f.export_shape for f in load.files if f.export_shape})
+    shapes = [f.export_shape for f in load.files if f.export_shape]
     if shapes:
-        _say(f"  export shape (case system's SSD build): {', '.join(shapes)}")
+        _say(f"  export shape: {batch_shape(shapes)}")
     if load.not_supplied:
         _say(f"  not in this export: {len(load.not_supplied)} optional tables ({', '.join(sorted(load.not_supplied))})")
     _say(

@@ -190,3 +190,15 @@ def closest_system(table_name: str, header: set[str]) -> str:
         return len(expected - found), len(found - expected)
 
     return min(SYSTEMS.values(), key=distance).name
+
+
+def batch_shape(file_shapes: list[str]) -> str:
+    """The systems whose export every file of a batch matches (each file's ``export_shape``: names joined by "/",
+    "any", or the closest with "?"), as text for a person: "systemc (Liquidlogic ...)", or the mix found."""
+    common = set(SYSTEMS)
+    for shape in file_shapes:
+        if shape != "any":
+            common &= set() if shape.endswith("?") else set(shape.split("/"))
+    if common:
+        return ", ".join(f"{name} ({SYSTEMS[name].label})" for name in SYSTEMS if name in common)
+    return "no one system's: " + ", ".join(sorted(set(file_shapes)))
