@@ -136,12 +136,12 @@ X3,P1,,2022-06-01
 
 
 def test_a_council_can_change_the_review_timescales():
-    from transforms.reviews import ReviewTimescales
+    from transforms.timescales import Timescales
 
     periods = cla_periods_of_care(cla_episodes(CLA))
     reviews = cla_reviews(staging("ssd_cla_reviews", "clar_cla_review_id"), periods)
     chain = cla_review_chain(
-        reviews, periods, CAL, as_of=date(2023, 1, 31), timescales=ReviewTimescales(cla_first_working_days=10)
+        reviews, periods, CAL, as_of=date(2023, 1, 31), timescales=Timescales(cla_first_working_days=10)
     ).collect()
     # 10 working days after Monday 2 January 2023 (a bank holiday itself) is Monday 16 January
     assert chain["due_date"].to_list() == [date(2023, 1, 16), date(2023, 1, 16)]

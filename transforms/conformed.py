@@ -15,6 +15,7 @@ from transforms import visits as visit_transforms
 from transforms.calendar import calendar
 from transforms.keys import one_row_per_key, rows_without_unique_key
 from transforms.spells import link_to_spell
+from transforms.timescales import DEFAULT_TIMESCALES, Timescales
 from warehouse.contract import TABLES, table
 from warehouse.systems import CASE_HOLDING_ROLES
 
@@ -136,7 +137,7 @@ def build_conformed(
     staging: dict[str, pl.LazyFrame],
     *,
     as_of: date,
-    timescales: reviews.ReviewTimescales = reviews.DEFAULT_TIMESCALES,
+    timescales: Timescales = DEFAULT_TIMESCALES,
     case_holding_roles: tuple[str, ...] = CASE_HOLDING_ROLES,
 ) -> ConformedBuild:
     """All conformed tables for a batch whose extract date is ``as_of``. ``case_holding_roles`` are the
@@ -179,10 +180,14 @@ def build_conformed(
         "management_oversight": people.management_oversight(keyed["ext_management_oversight"]),
         "care_leaver": care_leaver,
         "referral": referral,
-        "contact": front_door.contacts(keyed["ssd_contacts"], cal),
-        "assessment": front_door.assessments(keyed["ssd_cin_assessments"], referral, cal),
+        "contact": front_door.contacts(keyed["ssd_contacts"], cal, timescales.contact_decision_working_days),
+        "assessment": front_door.assessments(
+            keyed["ssd_cin_assessments"], referral, cal, timescales.assessment_working_days
+        ),
         "s47_enquiry": s47,
-        "initial_cp_conference": front_door.initial_cp_conferences(keyed["ssd_initial_cp_conference"], s47, cal),
+        "initial_cp_conference": front_door.initial_cp_conferences(
+            keyed["ssd_initial_cp_conference"], s47, cal, timescales.icpc_working_days
+        ),
         "cin_plan": cin_plan,
         "cp_plan": cp_plan.join(
             reviews.cp_plan_next_review_due(cp_plan, cp_review, timescales),

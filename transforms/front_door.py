@@ -6,13 +6,10 @@ import polars as pl
 
 from transforms.calendar import add_working_days
 
-CONTACT_DECISION_WORKING_DAYS = 1
-ASSESSMENT_WORKING_DAYS = 45
-ICPC_WORKING_DAYS = 15
 
-
-def contacts(ssd_contacts: pl.LazyFrame, cal: pl.LazyFrame) -> pl.LazyFrame:
-    """Contacts with the decision deadline wd(contact date, 1) and whether the decision met it."""
+def contacts(ssd_contacts: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 1) -> pl.LazyFrame:
+    """Contacts with the decision deadline wd(contact date, ``working_days``) (1 by default: indicator 2.1) and
+    whether the decision met it."""
     base = ssd_contacts.select(
         pl.col("cont_contact_id").alias("contact_id"),
         pl.col("cont_person_id").alias("person_id"),
@@ -21,7 +18,7 @@ def contacts(ssd_contacts: pl.LazyFrame, cal: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("cont_contact_source_code").alias("source_code"),
     )
     return add_working_days(
-        base, cal, date_column="contact_date", days=CONTACT_DECISION_WORKING_DAYS, alias="decision_due_date"
+        base, cal, date_column="contact_date", days=working_days, alias="decision_due_date"
     ).with_columns(
         (pl.col("decision_date").is_not_null() & (pl.col("decision_date") <= pl.col("decision_due_date"))).alias(
             "is_decided_on_time"
@@ -29,9 +26,11 @@ def contacts(ssd_contacts: pl.LazyFrame, cal: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def assessments(ssd_cin_assessments: pl.LazyFrame, referrals: pl.LazyFrame, cal: pl.LazyFrame) -> pl.LazyFrame:
-    """Single assessments. The 45 working days run from the linked referral's date; with no linked referral,
-    from the assessment's own start (indicator 2.10a)."""
+def assessments(
+    ssd_cin_assessments: pl.LazyFrame, referrals: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 45
+) -> pl.LazyFrame:
+    """Single assessments. The ``working_days`` (45 by default: indicator 2.10a) run from the linked referral's
+    date; with no linked referral, from the assessment's own start."""
     base = ssd_cin_assessments.select(
         pl.col("cina_assessment_id").alias("assessment_id"),
         pl.col("cina_person_id").alias("person_id"),
@@ -56,7 +55,7 @@ def assessments(ssd_cin_assessments: pl.LazyFrame, referrals: pl.LazyFrame, cal:
         linked.drop("has_referral"),
         cal,
         date_column="timescale_start_date",
-        days=ASSESSMENT_WORKING_DAYS,
+        days=working_days,
         alias="due_date",
     ).with_columns(
         (pl.col("authorised_date").is_not_null() & (pl.col("authorised_date") <= pl.col("due_date"))).alias(
@@ -79,7 +78,7 @@ def s47_enquiries(ssd_s47_enquiry: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def initial_cp_conferences(
-    ssd_initial_cp_conference: pl.LazyFrame, s47: pl.LazyFrame, cal: pl.LazyFrame
+    ssd_initial_cp_conference: pl.LazyFrame, s47: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 15
 ) -> pl.LazyFrame:
     """Initial CP conferences, due 15 working days after the section 47 enquiry started (the strategy
     discussion). Transfer-in conferences have no enquiry here and no due date."""
@@ -103,7 +102,7 @@ def initial_cp_conferences(
         maintain_order="left",
     )
     return add_working_days(
-        linked, cal, date_column="s47_start_date", days=ICPC_WORKING_DAYS, alias="due_date"
+        linked, cal, date_column="s47_start_date", days=working_days, alias="due_date"
     ).with_columns(
         (pl.col("conference_date").is_not_null() & (pl.col("conference_date") <= pl.col("due_date"))).alias(
             "is_on_time"

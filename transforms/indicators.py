@@ -85,6 +85,24 @@ def period_ends(as_of: date, *, months: int = 13) -> list[date]:
     return sorted(e for e in ends if e <= as_of)
 
 
+# Indicators that count events over a period (the others are snapshots at E), and the periods they may count over.
+EVENT_INDICATORS = ("2.1", "2.10a", "5.18")
+EVENT_PERIOD_TYPES = ("ytd", "rolling_year")
+
+
+def in_period(column: str, ind: Indicator, e: date) -> pl.Expr:
+    """Dated in the indicator's period up to E (its catalogue period_type): the financial year to date (FYstart(E)
+    to E), or the rolling year (E - 12 months < date <= E)."""
+    if ind.period_type == "ytd":
+        return pl.col(column).is_between(financial_year_start(e), e)
+    if ind.period_type == "rolling_year":
+        return (pl.col(column) > months_before(e, 12)) & (pl.col(column) <= e)
+    raise ValueError(
+        f"indicator {ind.ref} counts events over a period: its period_type must be one of "
+        f"{', '.join(EVENT_PERIOD_TYPES)}, not {ind.period_type!r}"
+    )
+
+
 def open_at(e: date, start: str = "start_date", end: str = "end_date") -> pl.Expr:
     """Open at E: start <= E and (end blank or end > E)."""
     return (pl.col(start) <= e) & (pl.col(end).is_null() | (pl.col(end) > e))
@@ -240,11 +258,9 @@ def cla_count_1_4(c, cat, ind, e):
 
 
 def contacts_2_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
-    fy = financial_year_start(e)
+    """The decision due date (``timescale_working_days`` after the contact) is built into conformed.contact."""
     undecided_at_e = pl.col("decision_date").is_null() | (pl.col("decision_date") > e)
-    frame = c.contact.filter(
-        pl.col("contact_date").is_between(fy, e) & ~(undecided_at_e & (pl.col("decision_due_date") > e))
-    )
+    frame = c.contact.filter(in_period("contact_date", ind, e) & ~(undecided_at_e & (pl.col("decision_due_date") > e)))
     return _records(
         frame,
         person_id=pl.col("person_id"),
@@ -258,7 +274,9 @@ def contacts_2_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.La
 
 
 def assessments_2_10a(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
-    frame = c.assessment.filter(pl.col("authorised_date").is_between(financial_year_start(e), e))
+    """The due date (``timescale_working_days`` after the referral) is built into conformed.assessment."""
+    days = ind.param("timescale_working_days")
+    frame = c.assessment.filter(in_period("authorised_date", ind, e))
     return _records(
         frame,
         person_id=pl.col("person_id"),
@@ -269,8 +287,8 @@ def assessments_2_10a(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> 
         key_date=pl.col("authorised_date"),
         due_date=pl.col("due_date"),
         detail=pl.when(pl.col("has_linked_referral"))
-        .then(pl.lit("45 working days from referral ") + _date_text("timescale_start_date"))
-        .otherwise(pl.lit("no linked referral: 45 working days from start ") + _date_text("timescale_start_date")),
+        .then(pl.lit(f"{days} working days from referral ") + _date_text("timescale_start_date"))
+        .otherwise(pl.lit(f"no linked referral: {days} working days from start ") + _date_text("timescale_start_date")),
     )
 
 
@@ -441,8 +459,7 @@ def cla_visits_5_11(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl
 
 
 def cla_reviews_5_18(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
-    since = months_before(e, 12)
-    records = c.cla_review_chain.filter((pl.col("due_date") > since) & (pl.col("due_date") <= e))
+    records = c.cla_review_chain.filter(in_period("due_date", ind, e))
     frame = with_team_at(records, c, cat, e)
     return _records(
         frame,
@@ -531,6 +548,11 @@ def indicator_records(c: Conformed, cat: Catalogue, ends: list[date]) -> pl.Lazy
             continue
         if ind.ref not in INDICATOR_RECORDS:
             raise KeyError(f"indicator {ind.ref} is in the catalogue but has no definition in transforms/indicators.py")
+        if ind.ref not in EVENT_INDICATORS and ind.period_type != "snapshot":
+            raise ValueError(
+                f"indicator {ind.ref} is measured at the period end: its period_type must be snapshot, not "
+                f"{ind.period_type!r}"
+            )
         for e in ends:
             frames.append(
                 INDICATOR_RECORDS[ind.ref](c, cat, ind, e).with_columns(

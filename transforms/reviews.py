@@ -9,42 +9,17 @@ review), so the chain can be read at any period end up to the batch's date.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
 from transforms.calendar import add_working_days
 from transforms.spells import link_to_spell
-
-
-@dataclass(frozen=True)
-class ReviewTimescales:
-    """Statutory review timescales; the defaults are the regulations' (and the catalogue's: 4.8 and 5.18)."""
-
-    cp_first_months: int = 3
-    cp_later_months: int = 6
-    cla_first_working_days: int = 20
-    cla_second_months: int = 3
-    cla_later_months: int = 6
-
-    @classmethod
-    def from_catalogue(cls, catalogue) -> ReviewTimescales:
-        cp, cla = catalogue["4.8"], catalogue["5.18"]
-        return cls(
-            cp_first_months=cp.param("first_review_months"),
-            cp_later_months=cp.param("later_review_months"),
-            cla_first_working_days=cla.param("first_review_working_days"),
-            cla_second_months=cla.param("second_review_months"),
-            cla_later_months=cla.param("later_review_months"),
-        )
-
-
-DEFAULT_TIMESCALES = ReviewTimescales()
+from transforms.timescales import DEFAULT_TIMESCALES, Timescales
 
 
 def cp_reviews(
-    ssd_cp_reviews: pl.LazyFrame, cp_plans: pl.LazyFrame, timescales: ReviewTimescales = DEFAULT_TIMESCALES
+    ssd_cp_reviews: pl.LazyFrame, cp_plans: pl.LazyFrame, timescales: Timescales = DEFAULT_TIMESCALES
 ) -> pl.LazyFrame:
     """CP review conferences linked to their plan (by id, else by person and date inside the plan), with the due
     date each answered and whether it was held by then. Reviews with no date, or inside no plan, stay unlinked
@@ -91,7 +66,7 @@ def cp_reviews(
 
 
 def cp_plan_next_review_due(
-    cp_plans: pl.LazyFrame, reviews: pl.LazyFrame, timescales: ReviewTimescales = DEFAULT_TIMESCALES
+    cp_plans: pl.LazyFrame, reviews: pl.LazyFrame, timescales: Timescales = DEFAULT_TIMESCALES
 ) -> pl.LazyFrame:
     """Per plan, the review due after its last review (or 3 months from the start if it has had none)."""
     last = (
@@ -142,7 +117,7 @@ def cla_review_chain(
     cal: pl.LazyFrame,
     *,
     as_of: date,
-    timescales: ReviewTimescales = DEFAULT_TIMESCALES,
+    timescales: Timescales = DEFAULT_TIMESCALES,
 ) -> pl.LazyFrame:
     """One record per due date of each period of care up to ``as_of``: the review that answered it (if any),
     and whether it was held by the due date. A due date that passed with no review is a record with no review."""

@@ -430,7 +430,7 @@ def build_and_write_conformed(
     import time
 
     from transforms.conformed import SOURCES, build_conformed
-    from transforms.reviews import DEFAULT_TIMESCALES
+    from transforms.timescales import DEFAULT_TIMESCALES
 
     started = time.perf_counter()
     # The batch id and source file are in every staging row and unused by the transforms: left out, they would

@@ -73,9 +73,9 @@ def load_conformed(
     warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, progress: Progress = _silent
 ) -> ConformedResult:
     from transforms.catalogue import load_catalogue
-    from transforms.reviews import ReviewTimescales
+    from transforms.timescales import Timescales
 
-    timescales = ReviewTimescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
+    timescales = Timescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
     with connect(warehouse_dir) as con:
         return build_and_write_conformed(
             con,

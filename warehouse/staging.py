@@ -335,12 +335,13 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
             con.rollback()
             raise
     rows = {t.name: con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()[0] for t in TABLES}
-    rejected, sentinels, unmapped, derived_values = con.execute(
+    # fetchall: a result left part-read blocks the next statement on this connection (DuckDB 2.0)
+    ((rejected, sentinels, unmapped, derived_values),) = con.execute(
         "SELECT coalesce(sum(values_rejected), 0), coalesce(sum(sentinels_normalised), 0), "
         "coalesce(sum(unmapped), 0), coalesce(sum(values_derived), 0) FROM staging.cleaning_summary "
         "WHERE batch_id = ?",
         [batch_id],
-    ).fetchone()
+    ).fetchall()
     return StagingBuild(batch_id, rebuilt, rows, int(rejected), int(sentinels), int(unmapped), int(derived_values))
 
 
