@@ -36,10 +36,20 @@ def staging(tmp_path_factory) -> dict[str, pl.LazyFrame]:
     return frames
 
 
+_built: dict[Timescales, Conformed] = {}
+
+
+def conformed_with(staging: dict[str, pl.LazyFrame], timescales: Timescales) -> Conformed:
+    """The conformed tables, built once per set of timescales (most changes need no rebuild)."""
+    if timescales not in _built:
+        build = build_conformed(staging, as_of=AS_OF, timescales=timescales)
+        tables = {name: frame.collect().lazy() for name, frame in build.tables.items()}
+        _built[timescales] = Conformed(**{name: tables[name] for name in Conformed.__dataclass_fields__})
+    return _built[timescales]
+
+
 def figures(staging: dict[str, pl.LazyFrame], cat: Catalogue, refs: tuple[str, ...]) -> pl.DataFrame:
-    build = build_conformed(staging, as_of=AS_OF, timescales=Timescales.from_catalogue(cat))
-    tables = {name: frame.collect().lazy() for name, frame in build.tables.items()}
-    conformed = Conformed(**{name: tables[name] for name in Conformed.__dataclass_fields__})
+    conformed = conformed_with(staging, Timescales.from_catalogue(cat))
     chosen = dataclasses.replace(cat, indicators=tuple(i for i in cat.indicators if i.ref in refs))
     records = indicator_records(conformed, chosen, [AS_OF]).collect()
     return (
