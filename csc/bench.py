@@ -275,7 +275,7 @@ def run_bench(
         lambda: stages.load_conformed(warehouse_dir, batch.batch_id, as_of, run_id, detail),
         lambda r: sum(r.rows.values()),
     )
-    quality = stage(
+    stage(
         "quality",
         lambda: stages.check_quality(warehouse_dir, batch.batch_id, as_of, run_id),
         lambda r: sum(staged.rows.values()) + sum(conformed.rows.values()),
@@ -283,7 +283,7 @@ def run_bench(
     )
     stage(
         "publish",
-        lambda: stages.publish_indicators(warehouse_dir, batch.batch_id, as_of, run_id, quality.withheld_indicators),
+        lambda: stages.publish_indicators(warehouse_dir, batch.batch_id, as_of, run_id),
         lambda r: sum(r.rows.values()),
         lambda r: f"{r.rows['indicator_values']:,} indicator values (rows: every mart row)",
     )

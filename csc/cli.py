@@ -193,11 +193,9 @@ def print_run_summary(summary) -> None:
         if not ref.endswith(".rate"):
             _say(f"  UNAVAILABLE {ref}: {why}")
     _say(f"  alerts: {summary.alerts}")
-    if quality.withheld_indicators:
-        _say(
-            f"  WITHHELD (blocking rules {', '.join(quality.blocking_rules_failed)} failed): "
-            f"{', '.join(quality.withheld_indicators)}"
-        )
+    for ref, (status, why) in summary.published.not_published.items():
+        if status == "withheld" and not ref.endswith(".rate"):
+            _say(f"  WITHHELD {ref}: {why}")
     for f in load.problems:
         _say(f"  {f.status}: {f.message}")
 

@@ -26,6 +26,40 @@ def format_value(value: float | None, polarity: str) -> str:
     return f"{value:.1f}%"
 
 
+def format_band(value: float | None, low: float | None, high: float | None, polarity: str) -> str:
+    """How far a published figure could be out, given the records in doubt: "±0.4", "-0.2 +0.5", or nothing
+    when nothing is in doubt (in the figure's unit: points for a percentage)."""
+    if value is None or low is None or high is None:
+        return ""
+    places = 0 if polarity == "count" else 1
+    below, above = round(value - low, places), round(high - value, places)
+    if not below and not above:
+        return ""
+    if below == above:
+        return f"±{above:.{places}f}"
+    return " ".join(text for text, d in ((f"-{below:.{places}f}", below), (f"+{above:.{places}f}", above)) if d)
+
+
+def shown_figure(r: dict, polarity: str) -> str:
+    """The current figure as the board sees it: never the number of a figure withheld or unavailable."""
+    if r["status"] in ("withheld", "unavailable"):
+        return r["status"]
+    band = format_band(r["current_value"], r["value_low"], r["value_high"], polarity)
+    return format_value(r["current_value"], polarity) + (f" {band}" if band else "")
+
+
+def where_to_fix(r: dict) -> str:
+    """Where the records behind a withheld figure are, for the people who fix them."""
+    if r["status"] != "withheld":
+        return ""
+    doubted = r["records_in_doubt"]
+    count = f"{doubted:,} record(s)" if doubted else "the records"
+    return (
+        f"{count} to fix: marts.duckdb indicator_doubts where indicator_ref = '{r['indicator_ref']}' "
+        "(the rule behind each is in dq_exceptions)"
+    )
+
+
 def _polarities(catalogue: pl.DataFrame) -> dict[str, str]:
     return dict(zip(catalogue["indicator_ref"], catalogue["polarity"], strict=True))
 
@@ -54,8 +88,14 @@ def sparkline(values: list[float | None], *, width: int = 90, height: int = 24) 
     )
 
 
+def _notes(catalogue: pl.DataFrame) -> dict[str, str]:
+    if "note" not in catalogue.columns:
+        return {}
+    return {ref: note for ref, note in zip(catalogue["indicator_ref"], catalogue["note"], strict=True) if note}
+
+
 def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict) -> str:
-    polarity = _polarities(catalogue)
+    polarity, notes = _polarities(catalogue), _notes(catalogue)
     months = [report[f"month_end_{n}"][0] for n in range(1, MONTHS + 1)] if report.height else []
     head_months = "".join(f"<th>{m:%b %y}</th>" for m in months)
     rows, section = [], None
@@ -66,11 +106,20 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
             rows.append(f'<tr class="section"><td colspan="{13 + MONTHS}">{html.escape(section)}</td></tr>')
         trend = [r[f"value_month_{n}"] for n in range(1, MONTHS + 1)]
         rag = r["rag"] or ""
-        withheld = r["status"] == "withheld"
-        status = '<span class="withheld">withheld</span>' if withheld else ""
-        if r["status"] == "unavailable":
-            status = '<span class="withheld">unavailable</span>'
-        reason = f'<span class="reason">{html.escape(r["status_reason"])}</span>' if r["status_reason"] else ""
+        if r["status"] in ("withheld", "unavailable"):
+            current = f'<span class="withheld">{r["status"]}</span>'
+        else:
+            band = format_band(r["current_value"], r["value_low"], r["value_high"], pol)
+            current = format_value(r["current_value"], pol) + (f'<span class="band">{band}</span>' if band else "")
+        reason = "".join(
+            f'<span class="{cls}">{html.escape(text)}</span>'
+            for cls, text in (
+                ("reason", r["status_reason"]),
+                ("reason", where_to_fix(r)),
+                ("note", notes.get(r["indicator_ref"])),
+            )
+            if text
+        )
         numerator = "" if r["numerator"] is None or pol in ("count", "rate") else f"{r['numerator']:,}"
         denominator = "" if r["denominator"] is None else f"{r['denominator']:,}"
         rows.append(
@@ -80,7 +129,7 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
             f"{reason}</td>"
             f"<td>{format_value(r['previous_financial_year'], pol)}</td>"
             f"<td>{numerator}</td><td>{denominator}</td>"
-            f'<td class="current">{format_value(r["current_value"], pol)}{status}</td>'
+            f'<td class="current">{current}</td>'
             f"<td>{html.escape(r['period_type'])}</td>"
             + "".join(f"<td>{format_value(v, pol)}</td>" for v in trend)
             + f"<td>{_target(r['target_min'], pol)}</td><td>{_target(r['target_upper'], pol)}</td>"
@@ -106,11 +155,15 @@ td.current {{ font-weight: bold; }}
 td.rag {{ font-weight: bold; text-transform: uppercase; text-align: center; }}
 span.withheld {{ display: block; color: #c62828; font-size: 0.8em; font-weight: normal; }}
 span.reason {{ display: block; color: #555; font-size: 0.8em; }}
+span.note {{ display: block; color: #37474f; font-size: 0.8em; font-style: italic; }}
+span.band {{ display: block; color: #555; font-size: 0.8em; font-weight: normal; }}
 </style></head><body>
 <h1>Children's Social Care Highlight Indicators</h1>
 <p class="meta">Period end {as_of} &middot; batch {html.escape(str(publication.get("batch_id")))}
 &middot; published {publication.get("published_at"):%Y-%m-%d %H:%M} &middot; targets use the corporate minimum/upper
-model; RAG: green at or better than upper, amber between, red worse than minimum.</p>
+model; RAG: green at or better than upper, amber between, red worse than minimum. Beside a figure, how far the
+records in doubt could move it (&plusmn;, in points for a percentage); a figure they could move across a RAG boundary,
+or further than its tolerance, is withheld and not shown; &ndash; in a month: no figure then.</p>
 <table>
 <thead><tr><th>Ref</th><th>Performance measure</th><th>Previous FY</th><th>Num</th><th>Denom</th><th>Current</th>
 <th>Period</th>{head_months}<th>Min</th><th>Upper</th><th>Trend</th><th>RAG</th></tr></thead>
@@ -128,15 +181,14 @@ def _not_published(status: str | None) -> str:
 
 def render_text(report: pl.DataFrame, catalogue: pl.DataFrame) -> str:
     polarity = _polarities(catalogue)
-    lines = [f"{'ref':<9}{'measure':<62}{'num':>7}{'denom':>7}{'current':>10}  {'rag':<8}"]
+    lines = [f"{'ref':<9}{'measure':<62}{'num':>7}{'denom':>7}{'current':>16}  {'rag':<8}"]
     for r in report.iter_rows(named=True):
         pol = polarity.get(r["indicator_ref"], "higher")
         num = "" if r["numerator"] is None or pol in ("count", "rate") else f"{r['numerator']:,}"
         den = "" if r["denominator"] is None else f"{r['denominator']:,}"
         rag = r["rag"] or _not_published(r["status"])
         lines.append(
-            f"{r['indicator_ref']:<9}{r['title'][:60]:<62}{num:>7}{den:>7}"
-            f"{format_value(r['current_value'], pol):>10}  {rag:<8}"
+            f"{r['indicator_ref']:<9}{r['title'][:60]:<62}{num:>7}{den:>7}{shown_figure(r, pol):>16}  {rag:<8}"
         )
     return "\n".join(lines)
 
@@ -160,8 +212,11 @@ def write_excel(
     ws = wb.add_worksheet("Highlight report")
     ws.write(0, 0, f"Children's Social Care Highlight Indicators - period end {as_of}", bold)
     months = [report[f"month_end_{n}"][0] for n in range(1, MONTHS + 1)] if report.height else []
-    heads = ["Ref", "Performance measure", "Previous FY", "Num", "Denom", "Current", "Period"]
-    heads += [f"{m:%b %y}" for m in months] + ["Min", "Upper", "RAG", "Status", "Why"]
+    heads = ["Ref", "Performance measure", "Previous FY", "Num", "Denom", "Current", "Could be out by", "Period"]
+    heads += [f"{m:%b %y}" for m in months]
+    heads += ["Min", "Upper", "RAG", "Status", "Why", "Records in doubt", "Records to fix", "Note"]
+    col = {h: i for i, h in enumerate(heads)}
+    notes = _notes(catalogue)
     ws.write_row(2, 0, heads, header)
     row, last_section = 3, None
     for r in report.iter_rows(named=True):
@@ -173,23 +228,34 @@ def write_excel(
             row += 1
         ws.write(row, 0, r["indicator_ref"])
         ws.write(row, 1, r["title"])
-        values_row = [r["previous_financial_year"], r["numerator"], r["denominator"], r["current_value"]]
-        for col, v in enumerate(values_row, start=2):
+        # the report's figures are null where withheld or unavailable: the workbook never shows them
+        for head, v in (
+            ("Previous FY", r["previous_financial_year"]),
+            ("Num", r["numerator"]),
+            ("Denom", r["denominator"]),
+            ("Current", r["current_value"]),
+        ):
             if v is not None:
-                ws.write_number(row, col, v, fmt if col in (2, 5) else num)
-        ws.write(row, 6, r["period_type"])
+                ws.write_number(row, col[head], v, fmt if head in ("Previous FY", "Current") else num)
+        if r["status"] in ("withheld", "unavailable"):
+            ws.write(row, col["Current"], r["status"])
+        ws.write(row, col["Could be out by"], format_band(r["current_value"], r["value_low"], r["value_high"], pol))
+        ws.write(row, col["Period"], r["period_type"])
         for n in range(1, MONTHS + 1):
             v = r[f"value_month_{n}"]
             if v is not None:
-                ws.write_number(row, 6 + n, v, fmt)
-        for col, v in ((7 + MONTHS, r["target_min"]), (8 + MONTHS, r["target_upper"])):
+                ws.write_number(row, col["Period"] + n, v, fmt)
+        for head, v in (("Min", r["target_min"]), ("Upper", r["target_upper"])):
             if v is not None:
-                ws.write_number(row, col, v, fmt)
+                ws.write_number(row, col[head], v, fmt)
         if r["rag"]:
-            ws.write(row, 9 + MONTHS, r["rag"].upper(), rag_formats[r["rag"]])
-        ws.write(row, 10 + MONTHS, r["status"])
-        if r["status_reason"]:
-            ws.write(row, 11 + MONTHS, r["status_reason"])
+            ws.write(row, col["RAG"], r["rag"].upper(), rag_formats[r["rag"]])
+        ws.write(row, col["Status"], r["status"])
+        ws.write(row, col["Why"], r["status_reason"] or "")
+        if r["records_in_doubt"] is not None:
+            ws.write_number(row, col["Records in doubt"], r["records_in_doubt"], num)
+        ws.write(row, col["Records to fix"], where_to_fix(r))
+        ws.write(row, col["Note"], notes.get(r["indicator_ref"], ""))
         row += 1
     ws.set_column(0, 0, 8)
     ws.set_column(1, 1, 60)
@@ -201,19 +267,25 @@ def write_excel(
         "indicator_ref", "team_id"
     )
     ws2 = wb.add_worksheet("By team")
-    ws2.write_row(0, 0, ["Ref", "Team id", "Team", "Num", "Denom", "Value", "RAG", "Status"], header)
+    heads2 = ["Ref", "Team id", "Team", "Num", "Denom", "Value", "Could be out by", "RAG", "Status", "Why"]
+    ws2.write_row(0, 0, heads2, header)
     for i, r in enumerate(by_team.iter_rows(named=True), start=1):
         pol = polarity.get(r["indicator_ref"], "higher")
         ws2.write_row(i, 0, [r["indicator_ref"], r["team_id"], names.get(r["team_id"], r["team_id"])])
-        for col, v in ((3, r["numerator"]), (4, r["denominator"])):
-            if v is not None:
-                ws2.write_number(i, col, v, num)
-        if r["value"] is not None:
-            ws2.write_number(i, 5, r["value"], pct if pol in ("higher", "lower") else num)
+        if r["status"] == "published":
+            for c, v in ((3, r["numerator"]), (4, r["denominator"])):
+                if v is not None:
+                    ws2.write_number(i, c, v, num)
+            if r["value"] is not None:
+                ws2.write_number(i, 5, r["value"], pct if pol in ("higher", "lower") else num)
+            ws2.write(i, 6, format_band(r["value"], r["value_low"], r["value_high"], pol))
+        else:
+            ws2.write(i, 5, r["status"])
         if r["rag"]:
-            ws2.write(i, 6, r["rag"].upper(), rag_formats[r["rag"]])
-        ws2.write(i, 7, r["status"])
-    ws2.set_column(0, 7, 14)
+            ws2.write(i, 7, r["rag"].upper(), rag_formats[r["rag"]])
+        ws2.write(i, 8, r["status"])
+        ws2.write(i, 9, r["status_reason"] or "")
+    ws2.set_column(0, len(heads2), 14)
     ws2.set_column(2, 2, 32)
 
     ws3 = wb.add_worksheet("Definitions")

@@ -30,6 +30,8 @@ class Rule:
     sql: str
     column: str | None = None
     problems: tuple[str, ...] = ()
+    # the record's date in ``column`` is wrong, so it could lie anywhere in time (the materiality gate)
+    dates_unsure: bool = False
 
     @property
     def is_blocking(self) -> bool:
@@ -54,6 +56,11 @@ def parse_rules(text: str, *, source: str = "<text>") -> tuple[Rule, ...]:
             raise RuleError(f"{where}: severity must be blocking or warning")
         if entry["table"] not in TABLES_BY_NAME and entry["table"] != BATCH_TABLE:
             raise RuleError(f"{where}: table {entry['table']!r} is not a contract table")
+        if entry["severity"] == "blocking" and entry["table"] != BATCH_TABLE:
+            raise RuleError(
+                f"{where}: only a batch-level rule is blocking; a record-level rule puts its records in doubt and "
+                "the materiality gate decides whether they matter"
+            )
         rules.append(
             Rule(
                 id=entry["id"],
@@ -65,6 +72,7 @@ def parse_rules(text: str, *, source: str = "<text>") -> tuple[Rule, ...]:
                 sql=entry["sql"],
                 column=entry.get("column"),
                 problems=tuple(entry.get("problems", ())),
+                dates_unsure=bool(entry.get("dates_unsure", False)),
             )
         )
     ids = [r.id for r in rules]

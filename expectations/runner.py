@@ -89,6 +89,7 @@ class QualityResult:
 
     @property
     def withheld_indicators(self) -> set[str]:
+        """The indicators a failed blocking (batch-level) check puts wholly in doubt: they are withheld whole."""
         return {ref for rule in self.blocking_failures for ref in rule.indicators}
 
 

@@ -90,18 +90,16 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
     )
     if summary.blocking_rules_failed:
         logger.warning(
-            f"blocking rules failed ({', '.join(summary.blocking_rules_failed)}): withholding "
-            f"{', '.join(summary.withheld_indicators)}"
+            f"blocking batch checks failed ({', '.join(summary.blocking_rules_failed)}): every record behind "
+            f"{', '.join(summary.withheld_indicators)} is in doubt"
         )
     return summary
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
-def publish_indicators(
-    warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
-) -> stages.Publication:
-    """Compute the indicators from conformed and swap in a new marts.duckdb."""
-    published = stages.publish_indicators(warehouse_dir, batch_id, as_of, run_id, withheld)
+def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> stages.Publication:
+    """Compute the indicators from conformed, pass them through the materiality gate, swap in a new marts.duckdb."""
+    published = stages.publish_indicators(warehouse_dir, batch_id, as_of, run_id)
     logger = get_run_logger()
     logger.info(f"published {published.path} ({published.rows['indicator_values']:,} indicator values)")
     for ref, (status, reason) in published.not_published.items():
@@ -181,7 +179,7 @@ def nightly_load(
     if conformed.unbalanced_tables:
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")
     quality = check_quality(warehouse_dir, batch.batch_id, run_as_of, run_id)
-    published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id, quality.withheld_indicators)
+    published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id)
     alerts = alert_owners(warehouse_dir, run_id)
     run_finished(
         warehouse_dir,
@@ -194,6 +192,6 @@ def nightly_load(
         files_failed=sum(f.status in ("failed", "missing") for f in loaded.files),
         dq_rules_failed=quality.rules_failed,
         dq_exceptions=quality.exceptions,
-        withheld_indicators=quality.withheld_indicators,
+        withheld_indicators=published.withheld,
     )
     return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, quality, published, alerts)

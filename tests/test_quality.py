@@ -15,8 +15,8 @@ from expectations.runner import DocsBuild, RuleCrashed, run_quality
 from expectations.suites import suite_dicts
 from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER, load
+from transforms.catalogue import load_catalogue
 from transforms.publication import with_statuses
-from warehouse.marts import withheld_reasons
 
 AS_OF = date(2023, 8, 31)
 
@@ -121,22 +121,30 @@ def test_a_blocking_batch_rule_withholds_exactly_its_indicators(warehouse):
     assert result.withheld_indicators == {"4.7.2", "1.3"}
     values = pl.DataFrame(
         {
-            "indicator_ref": ["4.7.2", "1.3", "1.3.rate", "4.8"],
-            "numerator": [8, 6, 6, 9],
-            "denominator": [10, None, None, 9],
-            "value": [80.0, 6.0, 0.9, 100.0],
-            "rag": ["red", None, None, "green"],
+            "indicator_ref": ["1.3", "1.3.rate", "4.7.2", "4.8"],
+            "period_end": [AS_OF] * 4,
+            "team_id": [None] * 4,
+            "numerator": [6, 6, 8, 9],
+            "denominator": [None, None, 10, 9],
+            "value": [6.0, 0.9, 80.0, 100.0],
+            "rag": [None, None, "red", "green"],
+            "records_in_doubt": [0] * 4,
+            "value_low": [6.0, 0.9, 80.0, 100.0],
+            "value_high": [6.0, 0.9, 80.0, 100.0],
             "status": ["published"] * 4,
             "status_reason": [None] * 4,
         },
-        schema_overrides={"status_reason": pl.String},
+        schema_overrides={"team_id": pl.String, "status_reason": pl.String},
     )
-    gated = with_statuses(values, {}, withheld_reasons(result.withheld_indicators, None))
-    reason = "a blocking data-quality rule failed on its inputs"
+    reason = "every record is in doubt: BAT-T1: Batch older than expected"
+    gated = with_statuses(values, load_catalogue(), {}, dict.fromkeys(result.withheld_indicators, reason))
+    # withheld whole: no band, no RAG; the rest published with their (empty) band
     assert_frame_equal(
         gated,
         values.with_columns(
             pl.Series("rag", [None, None, None, "green"]),
+            pl.Series("value_low", [None, None, None, 100.0]),
+            pl.Series("value_high", [None, None, None, 100.0]),
             pl.Series("status", ["withheld", "withheld", "withheld", "published"]),
             pl.Series("status_reason", [reason, reason, reason, None]),
         ),

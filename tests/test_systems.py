@@ -51,7 +51,7 @@ def run_pipeline(batch_dir: Path, warehouse_dir: Path):
     stages.load_staging(warehouse_dir, batch.batch_id)
     conformed = stages.load_conformed(warehouse_dir, batch.batch_id, AS_OF, run_id)
     quality = stages.check_quality(warehouse_dir, batch.batch_id, AS_OF, run_id)
-    stages.publish_indicators(warehouse_dir, batch.batch_id, AS_OF, run_id, quality.withheld_indicators)
+    stages.publish_indicators(warehouse_dir, batch.batch_id, AS_OF, run_id)
     return load, conformed, quality
 
 

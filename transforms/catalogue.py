@@ -30,6 +30,8 @@ class Indicator:
     params: dict[str, Any] = field(default_factory=dict)
     # Data beyond the SSD's core tables: "table" or "table.column" (the local extensions).
     requires: tuple[str, ...] = ()
+    # What the board must know to read the figure (printed under it in the report).
+    note: str = ""
 
     @property
     def is_percentage(self) -> bool:
@@ -49,6 +51,10 @@ class Catalogue:
     unallocated_team: str = "unallocated"
     care_leaver_min_age: int = 17
     care_leaver_max_age: int = 21
+    # The materiality gate: how far a figure may be from either end of its band and still be published
+    # (percentage points for a percentage; a share of a count), unless an indicator sets its own.
+    tolerance_points: float = 1.0
+    tolerance_share: float = 0.01
     source: str = ""
 
     def __getitem__(self, ref: str) -> Indicator:
@@ -62,7 +68,7 @@ class CatalogueError(ValueError):
     pass
 
 
-_KNOWN = {"ref", "title", "section", "period_type", "polarity", "target_min", "target_upper", "requires"}
+_KNOWN = {"ref", "title", "section", "period_type", "polarity", "target_min", "target_upper", "requires", "note"}
 
 
 def _check_requirement(where: str, requirement: object) -> str:
@@ -108,6 +114,7 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
                 target_upper=entry.get("target_upper"),
                 params={k: v for k, v in entry.items() if k not in _KNOWN},
                 requires=tuple(_check_requirement(where, r) for r in entry.get("requires", ())),
+                note=str(entry.get("note", "")),
             )
         )
     refs = [i.ref for i in indicators]
@@ -122,6 +129,8 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
         unallocated_team=settings.get("unallocated_team", "unallocated"),
         care_leaver_min_age=int(settings.get("care_leaver_min_age", 17)),
         care_leaver_max_age=int(settings.get("care_leaver_max_age", 21)),
+        tolerance_points=float(settings.get("tolerance_points", 1.0)),
+        tolerance_share=float(settings.get("tolerance_share", 0.01)),
         source=source,
     )
 

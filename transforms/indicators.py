@@ -173,6 +173,46 @@ def cin_cohort(c: Conformed, cat: Catalogue, e: date) -> pl.LazyFrame:
     )
 
 
+def cohort_candidates(c: Conformed, e: date) -> dict[str, pl.LazyFrame]:
+    """The children a cohort weighs before its exclusions, by cohort: every child with a referral open at E
+    (the CIN cohort excludes those in CP, CLA or care leavers) and everyone with a care-leaver record (the
+    care-leaver cohort keeps those of age and not looked after). A doubt about an exclusion can only bring one of
+    these into the cohort (the materiality gate)."""
+    referral = c.referral.rename({"referral_date": "start_date", "close_date": "end_date"})
+    return {
+        "cin": referral.filter(open_at(e)).select("person_id").unique(),
+        "care_leaver": c.care_leaver.select("person_id").unique(),
+    }
+
+
+# Which cohort's candidates each indicator counts from (the others count every child their cohort weighs).
+CANDIDATES_OF = {
+    "1.2": "cin",
+    "3.1": "cin",
+    "3.2": "cin",
+    "3.3": "cin",
+    "6.1": "care_leaver",
+    "6.2": "care_leaver",
+    "6.3": "care_leaver",
+}
+
+
+def indicator_candidates(c: Conformed, cat: Catalogue, ends: list[date]) -> pl.LazyFrame:
+    """indicator_ref, period_end, person_id: the children each cohort-with-exclusions indicator weighs."""
+    frames = []
+    for e in ends:
+        candidates = cohort_candidates(c, e)
+        for ind in cat.indicators:
+            if ind.ref in CANDIDATES_OF:
+                frames.append(
+                    candidates[CANDIDATES_OF[ind.ref]].select(
+                        pl.lit(ind.ref).alias("indicator_ref"), pl.lit(e).alias("period_end"), "person_id"
+                    )
+                )
+    schema = {"indicator_ref": pl.String, "period_end": pl.Date, "person_id": pl.String}
+    return pl.concat(frames).cast(schema) if frames else pl.LazyFrame(schema=schema)
+
+
 def with_team_at(children: pl.LazyFrame, c: Conformed, cat: Catalogue, e: date) -> pl.LazyFrame:
     """A child counts for the team of the involvement open at E; children with none go under 'unallocated'."""
     return children.join(allocated(c, e), on="person_id", how="left", maintain_order="left").with_columns(

@@ -9,6 +9,7 @@ import polars as pl
 
 from transforms.catalogue import Catalogue
 from transforms.indicators import financial_year_start, month_end, months_before
+from transforms.materiality import material
 
 TREND_MONTHS = 6
 
@@ -23,6 +24,12 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
     """One row per indicator, in catalogue order, as the seed report lays it out."""
     whole = values.filter(pl.col("team_id").is_null())
     by_key = {(r["indicator_ref"], r["period_end"]): r for r in whole.iter_rows(named=True)}
+
+    def shown(ref: str, end: date, column: str = "value"):
+        """A figure the board may see: none for a figure withheld or unavailable at that period end."""
+        row = by_key.get((ref, end), {})
+        return row.get(column) if row.get("status") == "published" else None
+
     months = trend_month_ends(as_of)
     fy_end = financial_year_start(as_of) - timedelta(days=1)
     rows = []
@@ -32,14 +39,17 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
             "indicator_ref": ind.ref,
             "section": ind.section,
             "title": ind.title,
-            "previous_financial_year": by_key.get((ind.ref, fy_end), {}).get("value"),
-            "numerator": now.get("numerator"),
-            "denominator": now.get("denominator"),
-            "current_value": now.get("value"),
+            "previous_financial_year": shown(ind.ref, fy_end),
+            "numerator": shown(ind.ref, as_of, "numerator"),
+            "denominator": shown(ind.ref, as_of, "denominator"),
+            "current_value": shown(ind.ref, as_of),
+            "value_low": shown(ind.ref, as_of, "value_low"),
+            "value_high": shown(ind.ref, as_of, "value_high"),
+            "records_in_doubt": now.get("records_in_doubt"),
             "period_type": ind.period_type,
         }
         row |= {f"month_end_{n}": m for n, m in enumerate(months, start=1)}
-        row |= {f"value_month_{n}": by_key.get((ind.ref, m), {}).get("value") for n, m in enumerate(months, start=1)}
+        row |= {f"value_month_{n}": shown(ind.ref, m) for n, m in enumerate(months, start=1)}
         row |= {
             "target_min": ind.target_min,
             "target_upper": ind.target_upper,
@@ -56,6 +66,9 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
         "numerator": pl.Int64,
         "denominator": pl.Int64,
         "current_value": pl.Float64,
+        "value_low": pl.Float64,
+        "value_high": pl.Float64,
+        "records_in_doubt": pl.Int64,
         "period_type": pl.String,
         **{f"month_end_{n}": pl.Date for n in range(1, TREND_MONTHS + 1)},
         **{f"value_month_{n}": pl.Float64 for n in range(1, TREND_MONTHS + 1)},
@@ -70,6 +83,7 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
 
 # The columns that carry an indicator's figure: empty when it is unavailable.
 FIGURE_COLUMNS = ("numerator", "denominator", "value")
+BAND_COLUMNS = ("records_in_doubt", "value_low", "value_high")
 
 
 def unavailable_indicators(cat: Catalogue, not_supplied: set[str], columns_absent: set[str]) -> dict[str, str]:
@@ -86,35 +100,40 @@ def unavailable_indicators(cat: Catalogue, not_supplied: set[str], columns_absen
     return out
 
 
-def with_statuses(values: pl.DataFrame, unavailable: dict[str, str], withheld: dict[str, str]) -> pl.DataFrame:
-    """Status and its reason for every indicator value. Unavailable: the export lacks the data, so there is no
-    figure at all. Withheld: a blocking data-quality rule failed on its inputs, so no RAG, never silently.
+def with_statuses(
+    values: pl.DataFrame, cat: Catalogue, unavailable: dict[str, str], withheld_whole: dict[str, str]
+) -> pl.DataFrame:
+    """Status and its reason for every indicator value (with its band: ``transforms.materiality``).
+
+    - unavailable: the export lacks the data it needs; there is no figure at all;
+    - withheld: every record behind it is in doubt (a file it reads failed, a blocking batch check failed), or
+      its band crosses a RAG boundary or strays beyond the tolerance; no RAG, never silently;
+    - published: with its band, which is the figure itself when nothing is in doubt.
     A rate goes with its count."""
 
     def by_ref(reasons: dict[str, str]) -> dict[str, str]:
         return reasons | {f"{ref}.rate": reason for ref, reason in reasons.items()}
 
-    unavailable, withheld = by_ref(unavailable), by_ref(withheld)
-    ref = pl.col("indicator_ref")
-    is_unavailable, is_withheld = ref.is_in(sorted(unavailable)), ref.is_in(sorted(withheld))
-    reason = (
-        pl.when(is_unavailable)
-        .then(ref.replace_strict(unavailable, default=None, return_dtype=pl.String))
-        .when(is_withheld)
-        .then(ref.replace_strict(withheld, default=None, return_dtype=pl.String))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    return values.with_columns(
-        *(pl.when(is_unavailable).then(None).otherwise(pl.col(name)).alias(name) for name in FIGURE_COLUMNS),
-        pl.when(is_unavailable | is_withheld).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("rag")).alias("rag"),
-        pl.when(is_unavailable)
-        .then(pl.lit("unavailable"))
-        .when(is_withheld)
-        .then(pl.lit("withheld"))
-        .otherwise(pl.col("status"))
-        .alias("status"),
-        reason.alias("status_reason"),
-    )
+    unavailable, withheld_whole = by_ref(unavailable), by_ref(withheld_whole)
+    frames = []
+    for ind in cat.indicators:
+        rows = values.filter(pl.col("indicator_ref") == ind.ref)
+        if ind.ref in unavailable:
+            status, reason = pl.lit("unavailable"), pl.lit(unavailable[ind.ref])
+            rows = rows.with_columns(pl.lit(None, values.schema[c]).alias(c) for c in (*FIGURE_COLUMNS, *BAND_COLUMNS))
+        elif ind.ref in withheld_whole:
+            status, reason = pl.lit("withheld"), pl.lit(withheld_whole[ind.ref])
+            rows = rows.with_columns(pl.lit(None, values.schema[c]).alias(c) for c in BAND_COLUMNS[1:])
+        else:
+            is_material, why = material(ind, cat)
+            status = pl.when(is_material).then(pl.lit("withheld")).otherwise(pl.lit("published"))
+            reason = pl.when(is_material).then(why).otherwise(pl.lit(None, dtype=pl.String))
+        frames.append(
+            rows.with_columns(status.alias("status"), reason.alias("status_reason")).with_columns(
+                pl.when(pl.col("status") == "published").then(pl.col("rag")).otherwise(None).alias("rag")
+            )
+        )
+    return pl.concat(frames).cast(values.schema).sort("indicator_ref", "period_end", "team_id", nulls_last=False)
 
 
 def catalogue_frame(cat: Catalogue) -> pl.DataFrame:
@@ -129,6 +148,7 @@ def catalogue_frame(cat: Catalogue) -> pl.DataFrame:
                 "target_min": i.target_min,
                 "target_upper": i.target_upper,
                 "timescales": json.dumps(i.params, sort_keys=True),
+                "note": i.note or None,
             }
             for i in cat.indicators
         ],
@@ -141,5 +161,6 @@ def catalogue_frame(cat: Catalogue) -> pl.DataFrame:
             "target_min": pl.Float64,
             "target_upper": pl.Float64,
             "timescales": pl.String,
+            "note": pl.String,
         },
     )

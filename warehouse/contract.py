@@ -87,6 +87,13 @@ class Table:
     # ``clea_table_id`` as a new GUID every night, so a care leaver is known by the person. Data-quality
     # exceptions, alerts already sent and restatements key on it.
     stable_key: str | None = None
+    # When a record happens: its date (an event), or its start and end (a spell, open while the end is blank).
+    dated_by: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in self.dated_by:
+            if self.column(name).kind != "date":
+                raise ValueError(f"{self.name}: dated_by names {name}, which is not a date column")
 
     @property
     def ext(self) -> bool:
@@ -119,6 +126,7 @@ def _t(
     group: TableGroup = "core",
     person: str | None = None,
     stable_key: str | None = None,
+    dated_by: tuple[str, ...] = (),
 ) -> Table:
     return Table(
         name=name,
@@ -128,6 +136,7 @@ def _t(
         group=group,
         person_column=person,
         stable_key=stable_key,
+        dated_by=dated_by,
     )
 
 
@@ -221,6 +230,7 @@ CORE_TABLES: tuple[Table, ...] = (
             references="ssd_cin_episodes.cine_referral_id",
         ),
         person="invo_person_id",
+        dated_by=("invo_involvement_start_date", "invo_involvement_end_date"),
     ),
     _t(
         "ssd_contacts",
@@ -238,6 +248,7 @@ CORE_TABLES: tuple[Table, ...] = (
             ext=True,
         ),
         person="cont_person_id",
+        dated_by=("cont_contact_date",),
     ),
     _t(
         "ssd_cin_episodes",
@@ -255,6 +266,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("cine_referral_team", "id", "Team that took the referral."),
         C("cine_referral_worker_id", "id", "Worker allocated to the referral."),
         person="cine_person_id",
+        dated_by=("cine_referral_date", "cine_close_date"),
     ),
     _t(
         "ssd_cin_assessments",
@@ -270,6 +282,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("cina_assessment_team", "id", "Team that did the assessment."),
         C("cina_assessment_worker_id", "id", "Worker who did the assessment."),
         person="cina_person_id",
+        dated_by=("cina_assessment_start_date", "cina_assessment_auth_date"),
     ),
     _t(
         "ssd_s47_enquiry",
@@ -284,6 +297,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("s47e_s47_completed_by_team", "id", "Team that completed the enquiry."),
         C("s47e_s47_completed_by_worker_id", "id", "Worker who completed the enquiry."),
         person="s47e_person_id",
+        dated_by=("s47e_s47_start_date", "s47e_s47_end_date"),
     ),
     _t(
         "ssd_initial_cp_conference",
@@ -302,6 +316,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("icpc_icpc_team", "id", "Team."),
         C("icpc_icpc_worker_id", "id", "Worker."),
         person="icpc_person_id",
+        dated_by=("icpc_icpc_date",),
     ),
     _t(
         "ssd_cin_plans",
@@ -314,6 +329,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("cinp_cin_plan_team", "id", "Team responsible."),
         C("cinp_cin_plan_worker_id", "id", "Worker responsible."),
         person="cinp_person_id",
+        dated_by=("cinp_cin_plan_start_date", "cinp_cin_plan_end_date"),
     ),
     _t(
         "ssd_cin_visits",
@@ -337,6 +353,7 @@ CORE_TABLES: tuple[Table, ...] = (
             references="ssd_cin_episodes.cine_referral_id",
         ),
         person="cinv_person_id",
+        dated_by=("cinv_cin_visit_date",),
     ),
     _t(
         "ssd_cp_plans",
@@ -351,6 +368,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("cppl_cp_plan_initial_category", "code", "Initial category of abuse.", mapping="cp_category"),
         C("cppl_cp_plan_latest_category", "code", "Latest category of abuse.", mapping="cp_category"),
         person="cppl_person_id",
+        dated_by=("cppl_cp_plan_start_date", "cppl_cp_plan_end_date"),
     ),
     _t(
         "ssd_cp_visits",
@@ -368,6 +386,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("cppv_cp_visit_seen_alone", "flag", "Y if the child was seen alone."),
         C("cppv_cp_visit_bedroom", "flag", "Y if the child's bedroom was seen."),
         person="cppv_person_id",
+        dated_by=("cppv_cp_visit_date",),
     ),
     _t(
         "ssd_cp_reviews",
@@ -382,6 +401,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("cppr_cp_review_quorate", "text", "Whether the conference was quorate."),
         C("cppr_cp_review_participation", "text", "How the child took part."),
         person="cppr_person_id",
+        dated_by=("cppr_cp_review_date",),
     ),
     _t(
         "ssd_cla_episodes",
@@ -409,6 +429,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("clae_cla_last_iro_contact_date", "date", "Last contact with the independent reviewing officer."),
         C("clae_entered_care_date", "date", "Date the child entered care (start of the period of care)."),
         person="clae_person_id",
+        dated_by=("clae_cla_episode_start_date", "clae_cla_episode_ceased_date"),
     ),
     _t(
         "ssd_cla_placement",
@@ -430,6 +451,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("clap_cla_placement_end_date", "date", "Placement end; blank while open."),
         C("clap_cla_placement_change_reason", "code", "Reason for placement change."),
         person="clap_person_id",
+        dated_by=("clap_cla_placement_start_date", "clap_cla_placement_end_date"),
     ),
     _t(
         "ssd_cla_reviews",
@@ -452,6 +474,7 @@ CORE_TABLES: tuple[Table, ...] = (
             mapping="review_participation",
         ),
         person="clar_cla_person_id",
+        dated_by=("clar_cla_review_date",),
     ),
     _t(
         "ssd_cla_visits",
@@ -463,6 +486,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("clav_cla_visit_seen", "flag", "Y if the child was seen."),
         C("clav_cla_visit_seen_alone", "flag", "Y if the child was seen alone."),
         person="clav_person_id",
+        dated_by=("clav_cla_visit_date",),
     ),
     _t(
         "ssd_care_leavers",
@@ -507,6 +531,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("cinr_cin_review_date", "date", "Date the review was held."),
         group="extension",
         person="cinr_person_id",
+        dated_by=("cinr_cin_review_date",),
     ),
     _t(
         "ext_management_oversight",
@@ -517,6 +542,7 @@ CORE_TABLES: tuple[Table, ...] = (
         C("mgmt_worker_id", "id", "Manager who recorded it."),
         group="extension",
         person="mgmt_person_id",
+        dated_by=("mgmt_oversight_date",),
     ),
 )
 

@@ -41,14 +41,25 @@ MART_TABLES: tuple[MartTable, ...] = (
             ("numerator", "Children or events meeting the measure; for counts and rates, the count."),
             ("denominator", "Children or events measured; null for counts and rates."),
             ("value", "A percentage 0-100, a count, or a rate per 10,000 children."),
+            (
+                "value_low",
+                "The lowest the figure could be if every record in doubt went the other way (the value when none is "
+                "in doubt; null when it is unavailable or every record is in doubt).",
+            ),
+            ("value_high", "The highest the figure could be if every record in doubt went the other way."),
+            (
+                "records_in_doubt",
+                "Records that a data-quality problem could move into or out of this figure (see indicator_doubts).",
+            ),
             ("period_type", "snapshot, ytd (financial year to date) or rolling_year."),
             ("target_min", "Corporate minimum target."),
             ("target_upper", "Corporate upper target."),
             ("rag", "green, amber or red against the targets; null for counts, rates, empty or withheld figures."),
             (
                 "status",
-                "published; withheld when a blocking data-quality check failed on its inputs; unavailable when the "
-                "export lacks the data it needs (numerator, denominator and value then empty).",
+                "published (with its band); withheld when the records in doubt could move it across a RAG boundary "
+                "or beyond its tolerance, or every record behind it is in doubt; unavailable when the export lacks "
+                "the data it needs (numerator, denominator and value then empty).",
             ),
             ("status_reason", "Why a figure is withheld or unavailable (the rules that failed, the data missing)."),
         ),
@@ -71,19 +82,48 @@ MART_TABLES: tuple[MartTable, ...] = (
         ),
     ),
     MartTable(
+        "indicator_doubts",
+        "The records in doubt behind each indicator: each problem the data-quality checks found (a rule's "
+        "exception, a value staging could not type, a record conformed left out, a row rejected at load) linked to "
+        "the indicators whose figures it can move. The records to fix.",
+        (
+            ("indicator_ref", "Indicator whose figures the problem can move."),
+            (
+                "role",
+                "membership (the records that make a child or event counted), cohort (what else decides it: an "
+                "open CP plan keeps a child out of CIN), measure (whether a counted record meets the measure) or "
+                "allocation (which team a child counts for).",
+            ),
+            ("table_name", "Contract table holding the record."),
+            ("record_id", "The record's key in that table (null when it is not known: a row rejected at load)."),
+            ("person_id", "The child (case-system id), where known."),
+            ("source", "What found it: a data-quality rule id (see dq_rule_summary) or the load stage."),
+            ("reason", "What is wrong."),
+        ),
+    ),
+    MartTable(
         "highlight_report",
         "The monthly highlight report as the board sees it: one row per indicator at the run's period end.",
         (
             ("indicator_ref", "Indicator reference."),
             ("section", "Report section."),
             ("title", "Performance measure."),
-            ("previous_financial_year", "Value at the end of the previous financial year (31 March)."),
-            ("numerator", "Numerator now (the count for counts)."),
-            ("denominator", "Denominator now."),
-            ("current_value", "Value now."),
+            (
+                "previous_financial_year",
+                "Value at the end of the previous financial year (31 March); null when withheld or unavailable then.",
+            ),
+            ("numerator", "Numerator now (the count for counts); null when withheld or unavailable."),
+            ("denominator", "Denominator now; null when withheld or unavailable."),
+            ("current_value", "Value now; null when withheld or unavailable (never shown to the board)."),
+            ("value_low", "The lowest the current figure could be, given the records in doubt."),
+            ("value_high", "The highest it could be."),
+            ("records_in_doubt", "Records in doubt behind the current figure (indicator_doubts)."),
             ("period_type", "snapshot, ytd or rolling_year."),
             *[(f"month_end_{n}", f"Month end {n} of the six-month trend (1 = oldest).") for n in range(1, MONTHS + 1)],
-            *[(f"value_month_{n}", f"Value at month end {n}.") for n in range(1, MONTHS + 1)],
+            *[
+                (f"value_month_{n}", f"Value at month end {n}; null when withheld or unavailable then.")
+                for n in range(1, MONTHS + 1)
+            ],
             ("target_min", "Minimum target."),
             ("target_upper", "Upper target."),
             ("rag", "RAG now."),
@@ -103,6 +143,7 @@ MART_TABLES: tuple[MartTable, ...] = (
             ("target_min", "Minimum target."),
             ("target_upper", "Upper target."),
             ("timescales", "The indicator's windows and timescales, as in the catalogue file."),
+            ("note", "What the board must know to read the figure (the report prints it under the title)."),
         ),
     ),
     MartTable(
@@ -215,22 +256,6 @@ def data_not_supplied(con: duckdb.DuckDBPyConnection, batch_id: str) -> tuple[se
     return tables, columns
 
 
-def withheld_reasons(withheld: set[str], rule_summary: pl.DataFrame | None) -> dict[str, str]:
-    """Indicator ref -> the blocking rules that failed on its inputs (from this run's rule summary)."""
-    rules: dict[str, list[str]] = {ref: [] for ref in withheld}
-    if rule_summary is not None and rule_summary.height:
-        failed = rule_summary.filter((pl.col("severity") == "blocking") & (pl.col("status") == "failed"))
-        for rule_id, indicators in failed.select("rule_id", "indicators").iter_rows():
-            for ref in (indicators or "").split(", "):
-                if ref in rules:
-                    rules[ref].append(rule_id)
-    return {
-        ref: "a blocking data-quality rule failed on its inputs"
-        + (f": {', '.join(sorted(ids))} (see dq_rule_summary and dq_exceptions)" if ids else "")
-        for ref, ids in rules.items()
-    }
-
-
 def build_publication(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -238,15 +263,18 @@ def build_publication(
     as_of,
     run_id: str,
     batch_id: str,
-    withheld: set[str] = frozenset(),
     dq_exceptions: pl.DataFrame | None = None,
     dq_rule_summary: pl.DataFrame | None = None,
+    dates_unsure: frozenset[str] = frozenset(),
 ) -> dict[str, pl.DataFrame]:
-    """Every mart table, computed from the conformed schema (pure transforms; this only reads and collects)."""
+    """Every mart table, computed from the conformed schema (pure transforms; this reads what they need).
+    ``dates_unsure``: the data-quality rules that find a record's date wrong (the materiality gate)."""
     from datetime import datetime
 
-    from transforms.indicators import indicator_records, indicator_values, period_ends
+    from transforms.indicators import indicator_candidates, indicator_records, indicator_values, period_ends
+    from transforms.materiality import bands, records_in_doubt
     from transforms.publication import catalogue_frame, highlight_report, unavailable_indicators, with_statuses
+    from warehouse.doubts import candidate_teams, figures_withheld_whole, record_doubts
 
     conformed = read_conformed(con)
     ends = period_ends(as_of)
@@ -258,15 +286,36 @@ def build_publication(
         .filter(~pl.col("indicator_ref").is_in(sorted(unavailable)))
         .collect()
     )
+    in_doubt = records_in_doubt(record_doubts(con, batch_id, run_id, dates_unsure).lazy(), catalogue).collect()
+    banded = bands(
+        records_frame.lazy(),
+        in_doubt.lazy(),
+        indicator_candidates(conformed, catalogue, ends),
+        candidate_teams(con, catalogue.unallocated_team).lazy(),
+        catalogue,
+        ends,
+    )
+    values = (
+        indicator_values(records_frame.lazy(), catalogue, ends)
+        .join(banded, on=["indicator_ref", "period_end", "team_id"], how="left", nulls_equal=True)
+        .with_columns(
+            pl.col("records_in_doubt").fill_null(0),
+            pl.col("value_low").fill_null(pl.col("value")),
+            pl.col("value_high").fill_null(pl.col("value")),
+        )
+        .collect()
+    )
     values = with_statuses(
-        indicator_values(records_frame.lazy(), catalogue, ends).collect(),
-        unavailable,
-        withheld_reasons(set(withheld), dq_rule_summary),
+        values, catalogue, unavailable, figures_withheld_whole(con, batch_id, dq_rule_summary, catalogue)
+    ).select([c for c, _ in MARTS_BY_NAME["indicator_values"].columns])
+    doubts = in_doubt.filter(~pl.col("indicator_ref").is_in(sorted(unavailable))).sort(
+        "indicator_ref", "table_name", "person_id", "record_id", nulls_last=True
     )
     teams = conformed.team.select("team_id", "team_name", "service_area_name").collect()
     return {
         "indicator_values": values,
         "indicator_records": records_frame,
+        "indicator_doubts": doubts.select([c for c, _ in MARTS_BY_NAME["indicator_doubts"].columns]),
         "highlight_report": highlight_report(values, catalogue, as_of),
         "indicator_catalogue": catalogue_frame(catalogue),
         "teams": teams,

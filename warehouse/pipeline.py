@@ -113,11 +113,15 @@ class Publication:
     # indicator ref -> (status, reason) for the indicators not published as usual at the run's date
     not_published: dict[str, tuple[str, str]]
 
+    @property
+    def withheld(self) -> list[str]:
+        return [ref for ref, (status, _) in self.not_published.items() if status == "withheld"]
 
-def publish_indicators(
-    warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, withheld: list[str]
-) -> Publication:
-    """Compute the indicators from conformed and swap in a new marts.duckdb."""
+
+def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> Publication:
+    """Compute the indicators from conformed, decide what is published, withheld or unavailable (the materiality
+    gate reads the run's data-quality results), and swap in a new marts.duckdb."""
+    from expectations.rules import load_rules
     from transforms.catalogue import load_catalogue
     from warehouse.marts import build_publication, publish
     from warehouse.quality import rule_summary
@@ -130,9 +134,9 @@ def publish_indicators(
             as_of=as_of,
             run_id=run_id,
             batch_id=batch_id,
-            withheld=set(withheld),
             dq_exceptions=con.sql("SELECT * EXCLUDE (team_id) FROM dq.exceptions").pl(),
             dq_rule_summary=rule_summary(con, run_id),
+            dates_unsure=frozenset(r.id for r in load_rules() if r.dates_unsure),
         )
     if docs is not None:
         docs.docs_written()  # a failed Data Docs build fails the run before anything is published
