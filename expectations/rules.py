@@ -83,5 +83,14 @@ def parse_rules(text: str, *, source: str = "<text>") -> tuple[Rule, ...]:
 
 
 def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
+    """The hand-written rules (``rules.toml``) and those every table gets from its declaration
+    (``expectations.declared``)."""
+    from expectations.declared import declared_rules
+
     path = path or RULES_FILE
-    return parse_rules(path.read_text(encoding="utf-8"), source=str(path))
+    written = parse_rules(path.read_text(encoding="utf-8"), source=str(path))
+    derived = declared_rules()
+    clash = sorted({r.id for r in written} & {r.id for r in derived})
+    if clash:
+        raise RuleError(f"{path}: rule ids also derived from the contract's declarations: {', '.join(clash)}")
+    return written + derived

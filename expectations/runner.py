@@ -150,7 +150,7 @@ def validation_frames(
             ).to_arrow_table()
         )
         return base.with_columns(
-            pl.col("record_id").is_in(by_rule.get(r.id, empty)).alias(flag_column(r.id))
+            pl.col("record_id").is_in(by_rule.get(r.id, empty).implode()).alias(flag_column(r.id))
             for r in rules
             if r.table == name
         )

@@ -1,4 +1,5 @@
-"""The gate through the pipeline: a blocking failure withholds exactly the indicators it affects."""
+"""The gate through the pipeline: a blocking failure withholds exactly the indicators it affects; on generated
+batches every band holds the figure the batch gives without its faults; rows lost at load are not published."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 
 from csc.synthetic import generate_batch
@@ -49,3 +51,91 @@ def test_a_missing_file_withholds_exactly_its_indicators_and_the_rest_publish(pr
         failed = con.execute("SELECT rule_id, records_failed FROM dq_rule_summary WHERE status = 'failed'").fetchall()
         assert ("BAT-012", 1) in failed
         assert con.execute("SELECT count(*) FROM dq_exceptions WHERE rule_id = 'BAT-012'").fetchone() == (1,)
+
+
+# --- the materiality gate on generated batches ------------------------------------------------------------------
+
+
+def publish(batch, wh):
+    """The pipeline's steps on one batch (no Prefect: the flow is tested above); the published values."""
+    import uuid
+
+    from warehouse import pipeline
+    from warehouse.batch import read_batch
+
+    b, run_id = read_batch(batch), str(uuid.uuid4())
+    pipeline.load_raw(b, wh)
+    pipeline.load_staging(wh, b.batch_id)
+    pipeline.load_conformed(wh, b.batch_id, AS_OF, run_id)
+    pipeline.check_quality(wh, b.batch_id, AS_OF, run_id)
+    pipeline.publish_indicators(wh, b.batch_id, AS_OF, run_id)
+    with duckdb.connect(str(wh / "marts.duckdb"), read_only=True) as con:
+        return con.sql("SELECT * FROM indicator_values").pl(), con.sql("SELECT * FROM highlight_report").pl()
+
+
+@pytest.mark.slow
+def test_every_band_holds_the_figure_the_batch_gives_without_its_faults(tmp_path):
+    """A batch with faults of every kind, and the same batch without them: wherever a figure has a band, the
+    clean figure lies in it; a figure is withheld exactly when its band crosses a RAG boundary or its tolerance."""
+    from transforms.catalogue import load_catalogue
+    from transforms.materiality import material
+
+    generate_batch(tmp_path / "clean", as_of=AS_OF, scale="tiny", seed=7)
+    log = tmp_path / "faults.csv"
+    generate_batch(tmp_path / "faulted", as_of=AS_OF, scale="tiny", seed=7, fault_rate=0.01, faults_log=log)
+    kinds = set(pl.read_csv(log)["problem"])
+    assert len(kinds) >= 30
+    clean, _ = publish(tmp_path / "clean", tmp_path / "wh-clean")
+    faulted, _ = publish(tmp_path / "faulted", tmp_path / "wh-faulted")
+    assert set(clean["status"]) == {"published"} and clean["records_in_doubt"].max() == 0
+
+    key = ["indicator_ref", "period_end", "team_id"]
+    both = faulted.join(
+        clean.select(*key, pl.col("value").alias("clean")), on=key, how="left", nulls_equal=True
+    ).filter(pl.col("value_low").is_not_null())
+    outside = both.filter(
+        ~pl.col("clean").fill_null(0.0).is_between(pl.col("value_low") - 1e-9, pl.col("value_high") + 1e-9)
+    )
+    assert outside.select(*key, "value", "value_low", "value_high", "clean").rows() == []
+    assert both.filter(pl.col("records_in_doubt") > 0).height > 0
+
+    cat = load_catalogue()
+    for ind in cat.indicators:
+        is_material, _ = material(ind, cat)
+        rows = both.filter(pl.col("indicator_ref") == ind.ref).with_columns(is_material.alias("material"))
+        mismatched = rows.filter(pl.col("material") != (pl.col("status") == "withheld"))
+        assert mismatched.select(*key, "value", "value_low", "value_high", "status").rows() == [], ind.ref
+
+
+def _break(path, change):
+    """Rewrite a generated CSV file's data lines (the SQL Server style: CRLF line ends)."""
+    lines = path.read_bytes().split(b"\r\n")
+    path.write_bytes(b"\r\n".join(change(lines)))
+
+
+@pytest.mark.slow
+def test_a_first_load_with_a_truncated_file_or_a_file_with_every_row_rejected_is_not_published_complete(tmp_path):
+    batch = tmp_path / "batch"
+    generate_batch(batch, as_of=AS_OF, scale="tiny", seed=3)
+
+    # an unterminated quote early in the CP visits swallows the rest of the file into one rejected row
+    def unterminated(lines):
+        lines[5] = lines[5].replace(b",", b',"', 1)
+        return lines
+
+    _break(batch / "ssd_cp_visits.csv", unterminated)
+    # every CP review row has two columns too many
+    _break(batch / "ssd_cp_reviews.csv", lambda lines: [lines[0]] + [line + b",x,y" for line in lines[1:] if line])
+    values, report = publish(batch, tmp_path / "wh")
+
+    shown = {r["indicator_ref"]: r for r in report.iter_rows(named=True)}
+    for ref in ("4.7.2", "3.3", "5.11"):
+        row = shown[ref]
+        assert (row["status"], row["current_value"], row["numerator"]) == ("withheld", None, None), ref
+        # every line lost is a record in doubt, not just the one row DuckDB rejected
+        assert row["records_in_doubt"] > 1000, ref
+    assert shown["4.8"]["status"] == "withheld"
+    assert "ssd_cp_reviews: every row was rejected at load" in shown["4.8"]["status_reason"]
+    assert values.filter((pl.col("indicator_ref") == "4.8") & (pl.col("status") != "withheld")).height == 0
+    # the rest publish
+    assert shown["1.2"]["status"] == "published" and shown["2.1"]["status"] == "published"

@@ -69,6 +69,8 @@ class Inputs:
     # in through any doubted record, and one inside it can fall out only if a doubted record it has is dated
     # inside the window (it may be what counts). None: either way, whatever the dates.
     moves: str | None = None
+    # The coded columns whose code decides the measure (a care leaver's activity decides 6.2).
+    codes: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -81,6 +83,14 @@ class Inputs:
 
 _CIN = {"cohort": CIN_COHORT, "membership": ("ssd_cin_episodes",)}
 _CARE_LEAVERS = {"cohort": CARE_LEAVER_COHORT, "membership": ("ssd_care_leavers",), "measure": ("ssd_care_leavers",)}
+_CARE_LEAVERS_6 = {
+    ref: Inputs(**_CARE_LEAVERS, codes=(column,))
+    for ref, column in (
+        ("6.1", "clea_care_leaver_in_touch"),
+        ("6.2", "clea_care_leaver_activity"),
+        ("6.3", "clea_care_leaver_accommodation"),
+    )
+}
 
 INDICATOR_INPUTS: dict[str, Inputs] = {
     "1.1": Inputs(
@@ -138,9 +148,7 @@ INDICATOR_INPUTS: dict[str, Inputs] = {
         measure=("ssd_cla_reviews",),
         looks_at={"ssd_cla_episodes": "to_date", "ssd_cla_reviews": "to_date"},
     ),
-    "6.1": Inputs(**_CARE_LEAVERS),
-    "6.2": Inputs(**_CARE_LEAVERS),
-    "6.3": Inputs(**_CARE_LEAVERS),
+    **_CARE_LEAVERS_6,
 }
 
 DOUBT_SCHEMA = {
@@ -193,6 +201,19 @@ SPELL_TABLES = (
     "ssd_cla_placement",
     "ssd_s47_enquiry",
 )
+
+
+def indicators_reading(table: str, *, also: str | None = None, code: str | None = None) -> tuple[str, ...]:
+    """The indicators whose figures a record of ``table`` can move (and, with ``also``, that read that table
+    too: a reference between two tables matters where an indicator joins them; with ``code``, whose measure that
+    coded column decides)."""
+    return tuple(
+        ref
+        for ref, inputs in INDICATOR_INPUTS.items()
+        if table in inputs.tables
+        and (also is None or also in inputs.tables)
+        and (code is None or code in inputs.codes)
+    )
 
 
 def inputs_of(ref: str) -> Inputs:

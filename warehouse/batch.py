@@ -53,6 +53,9 @@ class BatchFile:
     size_bytes: int
     mtime_ns: int
     date_stamp: date | None
+    # Lines in the file (a last line without a line end counts): for a delimited file, the header and the
+    # rows that should load, however many a broken quote swallows.
+    lines: int = 0
 
     def unchanged(self) -> bool:
         """True while the file on disk is still the one that was fingerprinted (no writer touched it)."""
@@ -104,14 +107,17 @@ def marker_date(marker: Path) -> date | None:
     return None
 
 
-def fingerprint_file(path: Path) -> tuple[str, bool]:
-    """(sha256, whether the bytes are valid UTF-8), in one pass over the file."""
+def fingerprint_file(path: Path) -> tuple[str, bool, int]:
+    """(sha256, whether the bytes are valid UTF-8, lines), in one pass over the file."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
+    lines, last = 0, b"\n"
     with path.open("rb") as fh:
         while chunk := fh.read(_HASH_CHUNK):
             digest.update(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
             if is_utf8:
                 try:
                     decoder.decode(chunk)
@@ -122,7 +128,7 @@ def fingerprint_file(path: Path) -> tuple[str, bool]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
-    return digest.hexdigest(), is_utf8
+    return digest.hexdigest(), is_utf8, lines + (last != b"\n")
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,9 @@ def read_batch(folder: Path, *, require_marker: bool = True) -> Batch:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         fingerprints = list(pool.map(fingerprint_file, paths))
     files: list[BatchFile] = []
-    for (table, (_, parsed)), path, st, (sha256, is_utf8) in zip(single, paths, stats, fingerprints, strict=True):
+    for (table, (_, parsed)), path, st, (sha256, is_utf8, lines) in zip(
+        single, paths, stats, fingerprints, strict=True
+    ):
         files.append(
             BatchFile(
                 table_name=table,
@@ -228,6 +236,7 @@ def read_batch(folder: Path, *, require_marker: bool = True) -> Batch:
                 size_bytes=st.st_size,
                 mtime_ns=st.st_mtime_ns,
                 date_stamp=parsed.date_stamp,
+                lines=lines,
             )
         )
     missing = tuple(t.name for t in TABLES if t.required and t.name not in by_table)

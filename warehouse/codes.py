@@ -82,6 +82,105 @@ REVIEW_PARTICIPATION: dict[str, tuple[str, ...]] = {
     "PN7": ("Child does not attend nor are his or her views conveyed to the review",),
 }
 
+# CIN census primary need (category of need); SSDA903's CIN code for a looked-after child uses N1-N8.
+CIN_NEED: dict[str, tuple[str, ...]] = {
+    "N1": ("Abuse or neglect",),
+    "N2": ("Child's disability or illness", "Child's disability", "Disability or illness"),
+    "N3": ("Parental illness or disability", "Parental illness/disability", "Parent's disability or illness"),
+    "N4": ("Family in acute stress",),
+    "N5": ("Family dysfunction",),
+    "N6": ("Socially unacceptable behaviour",),
+    "N7": ("Low income",),
+    "N8": ("Absent parenting",),
+    "N9": ("Cases other than children in need",),
+    "N0": ("Not stated",),
+}
+
+# CIN census reason for closure.
+CIN_CLOSURE: dict[str, tuple[str, ...]] = {
+    "RC1": ("Adopted",),
+    "RC2": ("Died",),
+    "RC3": ("Child arrangements order", "Residence order"),
+    "RC4": ("Special guardianship order",),
+    "RC5": ("Transferred to services of another local authority", "Transferred to another local authority"),
+    "RC6": ("Transferred to adult social care services", "Transferred to adult social care"),
+    "RC7": (
+        "Services ceased for any other reason, including child no longer in need",
+        "Services ceased for any other reason",
+    ),
+    "RC8": ("Case closed after assessment, no further action", "Case closed after assessment - no further action"),
+    "RC9": ("Case closed after assessment, referred to early help",),
+}
+
+# SSDA903 placement type (PL).
+PLACEMENT_TYPE: dict[str, tuple[str, ...]] = {
+    "A3": ("Placed for adoption with parental/guardian consent with current foster carer(s)",),
+    "A4": ("Placed for adoption with parental/guardian consent not with current foster carer(s)",),
+    "A5": ("Placed for adoption with placement order with current foster carer(s)",),
+    "A6": ("Placed for adoption with placement order not with current foster carer(s)",),
+    "H5": ("Semi-independent living accommodation not subject to children's homes regulations",),
+    "K1": ("Secure children's homes", "Secure children's home"),
+    "K2": ("Children's homes subject to Children's Homes Regulations", "Children's home"),
+    "P1": ("Placed with own parent(s) or other person(s) with parental responsibility",),
+    "P2": ("Independent living, for example in a flat, lodgings, bedsit, bed and breakfast or with friends",),
+    "P3": ("Residential employment",),
+    "R1": ("Residential care home",),
+    "R2": ("NHS/health trust or other establishment providing medical or nursing care",),
+    "R3": ("Family centre or mother and baby unit",),
+    "R5": ("Young offender institution (YOI)", "Young offender institution"),
+    "S1": ("All residential schools, except where dual-registered as a school and children's home",),
+    "T0": ("All types of temporary move",),
+    "T1": ("Temporary periods in hospital",),
+    "T2": ("Temporary absences of the child on holiday",),
+    "T3": ("Temporary accommodation whilst normal foster carer(s) is/are on holiday",),
+    "T4": ("Temporary accommodation of seven days or less, for any reason, not covered by codes T1 to T3",),
+    "U1": ("Foster placement with relative(s) or friend(s) - long term fostering",),
+    "U2": (
+        "Foster placement with relative(s) or friend(s) who is/are also an approved adopter(s) - fostering for "
+        "adoption/concurrent planning",
+    ),
+    "U3": (
+        "Foster placement with relative(s) or friend(s) who is/are not long-term or fostering for "
+        "adoption/concurrent planning",
+    ),
+    "U4": ("Foster placement with other foster carer(s) - long term fostering",),
+    "U5": (
+        "Foster placement with other foster carer(s) who is/are also an approved adopter(s) - fostering for "
+        "adoption/concurrent planning",
+    ),
+    "U6": (
+        "Foster placement with other foster carer(s) - not long term or fostering for adoption/concurrent planning",
+    ),
+    "Z1": ("Other placements",),
+}
+
+# SSDA903 legal status (LS).
+LEGAL_STATUS: dict[str, tuple[str, ...]] = {
+    "C1": ("Interim care order",),
+    "C2": ("Full care order",),
+    "D1": ("Freeing order granted",),
+    "E1": ("Placement order granted",),
+    "J1": ("Remanded to local authority accommodation or to youth detention accommodation",),
+    "J2": ("Placed in local authority accommodation under the Police and Criminal Evidence Act 1984",),
+    "J3": ("Sentenced to Youth Rehabilitation Order (Criminal Justice and Immigration Act 2008 as amended)",),
+    "L1": ("Under police protection and in local authority accommodation",),
+    "L2": ("Emergency protection order (EPO)", "Emergency protection order"),
+    "L3": ("Under child assessment order and in local authority accommodation",),
+    "V2": ("Single period of accommodation under section 20 (Children Act 1989)", "Section 20"),
+    "V3": ("Accommodated under an agreed series of short-term breaks, when individual episodes of care are recorded",),
+    "V4": ("Accommodated under an agreed series of short-term breaks, when agreements are recorded",),
+}
+
+# SSDA903 care leaver in touch (IN_TOUCH).
+IN_TOUCH: dict[str, tuple[str, ...]] = {
+    "YES": ("Yes", "In touch"),
+    "NO": ("No", "Not in touch"),
+    "DIED": ("Died",),
+    "REFU": ("Young person refuses contact", "Refuses contact"),
+    "NREQ": ("Young person no longer requires services", "No longer requires services"),
+    "RHOM": ("Young person has returned home", "Returned home"),
+}
+
 # SSDA903 care-leaver activity: F*/P* are in education, employment or training (EET), G4-G6 are not (NEET).
 CARE_LEAVER_ACTIVITY: dict[str, tuple[str, ...]] = {
     "F1": ("Young person engaged full time in higher education (for example studies beyond A level)",),
@@ -143,6 +242,8 @@ def normalise(value: str) -> str:
 
 # The same normalisation in DuckDB SQL (staging maps descriptions there).
 NORMALISE_SQL = "trim(regexp_replace(lower({v}), '[^a-z0-9]+', ' ', 'g'))"
+# A code written with its wording after it ("RC7 - Services ceased ...", as some Mosaic builds write): the code.
+LEADING_CODE = r"^([A-Z0-9]+)\s*[-:]\s"
 
 
 def _wordings(descriptions: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -164,6 +265,11 @@ _ACCOMMODATION_WITH_SUITABILITY = {
 
 # mapping name -> (normalised wording -> code)
 MAPPINGS: dict[str, dict[str, str]] = {
+    "cin_need": _wordings(CIN_NEED),
+    "cin_closure": _wordings(CIN_CLOSURE),
+    "placement_type": _wordings(PLACEMENT_TYPE),
+    "legal_status": _wordings(LEGAL_STATUS),
+    "in_touch": _wordings(IN_TOUCH),
     "cp_category": _wordings(CP_CATEGORY),
     "cla_start_reason": _wordings(CLA_START_REASON),
     "cla_ceased_reason": _wordings(CLA_CEASED_REASON),
@@ -179,6 +285,11 @@ ACCOMMODATION_TYPE_WORDINGS = _wordings(ACCOMMODATION_TYPES) | {
 SUITABILITY_WORDINGS = _wordings(SUITABILITY)
 
 CODES: dict[str, tuple[str, ...]] = {
+    "cin_need": tuple(CIN_NEED),
+    "cin_closure": tuple(CIN_CLOSURE),
+    "placement_type": tuple(PLACEMENT_TYPE),
+    "legal_status": tuple(LEGAL_STATUS),
+    "in_touch": tuple(IN_TOUCH),
     "cp_category": CP_CATEGORY_CODES,
     "cla_start_reason": tuple(CLA_START_REASON),
     "cla_ceased_reason": tuple(CLA_CEASED_REASON),
@@ -189,6 +300,11 @@ CODES: dict[str, tuple[str, ...]] = {
 
 # The description a generator writes for a code, as the Liquidlogic build does: the first wording listed.
 DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "cin_need": {code: wordings[0] for code, wordings in CIN_NEED.items()},
+    "cin_closure": {code: wordings[0] for code, wordings in CIN_CLOSURE.items()},
+    "placement_type": {code: wordings[0] for code, wordings in PLACEMENT_TYPE.items()},
+    "legal_status": {code: wordings[0] for code, wordings in LEGAL_STATUS.items()},
+    "in_touch": {code: wordings[0] for code, wordings in IN_TOUCH.items()},
     "cp_category": {code: wordings[0] for code, wordings in CP_CATEGORY.items()},
     "cla_start_reason": {code: wordings[0] for code, wordings in CLA_START_REASON.items()},
     "cla_ceased_reason": {code: wordings[0] for code, wordings in CLA_CEASED_REASON.items()},
@@ -211,6 +327,9 @@ def map_code(mapping: str, value: str | None, *, suitability: str | None = None)
         return None
     if value.strip().upper() in CODES[mapping]:
         return value.strip().upper()
+    led = re.match(LEADING_CODE, value.strip().upper())
+    if led and led.group(1) in CODES[mapping]:
+        return led.group(1)
     code = MAPPINGS[mapping].get(normalise(value))
     if code is None and mapping == "care_leaver_accommodation" and suitability is not None:
         letter = ACCOMMODATION_TYPE_WORDINGS.get(normalise(value))

@@ -115,24 +115,36 @@ def record_doubts(
             )
         )
     # Rows rejected at load: which record or child is unknown. A broken quote can swallow many lines into one
-    # rejected record: every line of it counts.
+    # rejected record, and the rest of the file with it: every line the file holds beyond its header and the rows
+    # loaded counts, one doubt each.
     parts.append(
         _frame(
             con,
             """
-            WITH lines AS (
+            WITH rejected AS (
+                -- a row can fail several ways: one doubt per line
                 SELECT table_name, file_name, line,
-                       length(received_line) - length(replace(received_line, chr(10), '')) + 1 AS lines
+                       max(length(received_line) - length(replace(received_line, chr(10), '')) + 1) AS lines
                 FROM raw.load_rejects WHERE batch_id = ?
-                GROUP BY ALL
+                GROUP BY table_name, file_name, line
+            ),
+            files AS (
+                SELECT r.table_name, r.file_name, min(r.line) AS first_line,
+                       greatest(sum(r.lines), any_value(m.file_lines) - 1 - any_value(m.rows_loaded)) AS lost
+                FROM rejected r
+                LEFT JOIN raw.load_manifest m
+                  ON m.batch_id = ? AND m.table_name = r.table_name AND m.file_name = r.file_name
+                GROUP BY r.table_name, r.file_name
             )
             SELECT table_name, NULL AS record_id, NULL AS person_id, 'rejected at load' AS source,
-                   concat(file_name, ' line ', line, ' did not load') AS reason,
+                   concat(file_name, ' line ', first_line + range, ' did not load',
+                          CASE WHEN range > 0 THEN concat(' (lost with the row at line ', first_line, ')') END)
+                   AS reason,
                    table_name = 'ssd_involvements' AS is_allocation, false AS only_allocation,
                    NULL AS column_name
-            FROM lines, range(lines.lines)
+            FROM files, range(CAST(files.lost AS BIGINT))
             """,
-            [batch_id],
+            [batch_id, batch_id],
         )
     )
     return placed(con, without_exact_copies(con, pl.concat(parts)))
@@ -244,7 +256,7 @@ def figures_withheld_whole(
 
 def candidate_teams(con: duckdb.DuckDBPyConnection, unallocated: str) -> pl.DataFrame:
     """Every team a child could count for: the teams of all their case-holding involvements, every team when one
-    of them names no team (it could be any), and none at all."""
+    of them names no team or one that is not in ssd_department (it could be any), and none at all."""
     return pl.from_arrow(
         con.sql(
             f"""
@@ -254,7 +266,8 @@ def candidate_teams(con: duckdb.DuckDBPyConnection, unallocated: str) -> pl.Data
             SELECT a.person_id, t.team_id
             FROM conformed.allocation a,
                  (SELECT DISTINCT team_id FROM conformed.allocation WHERE team_id IS NOT NULL) t
-            WHERE a.is_case_holding AND a.person_id IS NOT NULL AND a.team_id IS NULL
+            WHERE a.is_case_holding AND a.person_id IS NOT NULL
+              AND (a.team_id IS NULL OR a.team_id NOT IN (SELECT team_id FROM conformed.team))
             UNION
             SELECT person_id, {literal(unallocated)} FROM conformed.child
             """

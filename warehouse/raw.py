@@ -72,6 +72,7 @@ ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS delimiter VARCHAR;
 ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_renamed VARCHAR[];
 ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_absent VARCHAR[];
 ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_derived VARCHAR[];
+ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS file_lines BIGINT;
 CREATE TABLE IF NOT EXISTS raw.load_rejects (
     batch_id VARCHAR,
     table_name VARCHAR,
@@ -101,6 +102,7 @@ MANIFEST_COLUMNS = (
     "columns_renamed",
     "columns_absent",
     "columns_derived",
+    "file_lines",
 )
 
 STATUS_LOADED = "loaded"
@@ -582,6 +584,9 @@ def load_batch(
                     r.columns_renamed or None,
                     r.columns_absent or None,
                     r.columns_derived or None,
+                    files_by_name[r.file_name].lines
+                    if r.file_name in files_by_name and files_by_name[r.file_name].format == "text"
+                    else None,
                 )
                 for r in results
             ],

@@ -25,6 +25,7 @@ import duckdb
 from warehouse.codes import (
     ACCOMMODATION_TYPE_WORDINGS,
     CODES,
+    LEADING_CODE,
     MAPPINGS,
     NORMALISE_SQL,
     SUITABILITY_WORDINGS,
@@ -121,7 +122,11 @@ def mapped_code_expr(mapping: str, v: str, completed_by: str | None = None) -> s
             f"{_wording_case(v, ACCOMMODATION_TYPE_WORDINGS)} || {_wording_case(completed_by, SUITABILITY_WORDINGS)}"
         )
         described = f"coalesce({described}, {completed})"
-    return f"CASE WHEN upper({v}) IN ({_in_list(codes)}) THEN upper({v}) ELSE coalesce({described}, {v}) END"
+    led = f"regexp_extract(upper({v}), {literal(LEADING_CODE)}, 1)"
+    return (
+        f"CASE WHEN upper({v}) IN ({_in_list(codes)}) THEN upper({v}) WHEN {led} IN ({_in_list(codes)}) THEN {led} "
+        f"ELSE coalesce({described}, {v}) END"
+    )
 
 
 def typed_expr(t: Table, col: Column) -> str:

@@ -10,6 +10,7 @@ the files, and a clean batch (rate 0) has none of them.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from .calendar import NULL_DAY, whole_years_between
 from .entities import between
 from .export import write_atomically
 from .frame import NULL_ID, SENTINEL_ID, Codes, Dates, Frame, Ids, codes
-from .tables import KEY_SCHEME, ROLE_IRO, Tables
+from .tables import KEY_SCHEME, ROLE_CASE_WORKER, ROLE_IRO, Tables
 
 FAULT_KINDS: dict[str, str] = {
     "visit_in_cin_file": "A CP or CLA visit (child on a CP plan or in care that day) written into ssd_cin_visits "
@@ -67,35 +68,59 @@ FAULT_KINDS: dict[str, str] = {
     "no_allocated_worker": "An open involvement (worker and team -1) or open referral (worker -1) with nobody "
     "allocated.",
     "care_leaver_age": "A care leaver row for a person aged under 16 or over 25 at as-of.",
+    # The checks a performance analyst and the DfE's CIN census and SSDA903 validators make.
+    "journey_out_of_order": "A step of the child's journey dated before the step it follows: an assessment or s47 "
+    "enquiry starting before its referral, an initial conference before its s47 enquiry.",
+    "visit_outside_plan": "A CIN visit dated before the child's first referral, plan or period of care: on a day "
+    "the child had no open case.",
+    "closed_without_reason": "A referral closed, or a CLA episode ceased, with its reason left blank.",
+    "dob_missing": "A child with open work (open referral, CP plan or period of care) whose date of birth is "
+    "blank (ssd_person).",
+    "dob_future": "A child with open work whose date of birth is after the extract date (ssd_person).",
+    "adult_on_plan": "A child on an open CP plan whose date of birth makes them 18 or over at the extract date "
+    "(ssd_person).",
+    "duplicate_person": "The same child recorded again under a new person id, with the same NHS number "
+    "(ssd_person). Logged with the added row's id.",
+    "two_teams": "An open case-holding involvement added for a child who already has one of the same type, in "
+    "another team: the case is open in two teams at once. Logged with the added row's id.",
+    "unknown_worker_or_team": "An involvement naming a worker or team that is not in ssd_professionals or "
+    "ssd_department.",
+    "id_with_spaces": "A person id written with a stray space before or after it (ssd_contacts).",
 }
 
 # The kinds each table can carry, in the order they are chosen (rows are never shared between kinds).
 TABLE_FAULTS: dict[str, tuple[str, ...]] = {
-    "ssd_person": ("duplicate_key",),
+    "ssd_person": ("duplicate_key", "dob_missing", "dob_future", "adult_on_plan", "duplicate_person"),
     "ssd_contacts": (
         "invalid_json", "missing_date", "future_date", "end_before_start", "orphan_person", "duplicate_key",
+        "id_with_spaces",
     ),
     "ssd_cin_episodes": (
         "referral_closed_plan_open", "no_allocated_worker", "invalid_json", "missing_date", "end_before_start",
-        "duplicate_key",
+        "closed_without_reason", "duplicate_key",
     ),
     "ssd_cin_assessments": (
-        "assessment_no_referral", "invalid_json", "missing_date", "end_before_start", "duplicate_key",
+        "assessment_no_referral", "invalid_json", "missing_date", "end_before_start", "journey_out_of_order",
+        "duplicate_key",
     ),
-    "ssd_s47_enquiry": ("invalid_json", "end_before_start", "duplicate_key"),
+    "ssd_s47_enquiry": ("invalid_json", "end_before_start", "journey_out_of_order", "duplicate_key"),
     "ssd_cp_plans": (
         "cp_plan_no_icpc", "overlapping_plan", "date_before_birth", "category_description", "unmapped_code",
     ),
-    "ssd_initial_cp_conference": ("invalid_json",),
+    "ssd_initial_cp_conference": ("invalid_json", "journey_out_of_order"),
     "ssd_cin_plans": ("missing_date", "date_before_birth", "end_before_start", "duplicate_key"),
     "ssd_cp_reviews": (
         "review_before_plan", "blank_cp_plan_id", "orphan_plan", "missing_date", "future_date", "duplicate_key",
     ),
-    "ssd_cla_episodes": ("overlapping_plan", "date_before_birth", "missing_date", "end_before_start"),
+    "ssd_cla_episodes": (
+        "overlapping_plan", "date_before_birth", "missing_date", "end_before_start", "closed_without_reason",
+    ),
     "ssd_cla_placement": ("duplicate_key",),
     "ssd_cla_reviews": ("orphan_plan", "missing_date", "future_date", "duplicate_key"),
     "ssd_care_leavers": ("care_leaver_age", "care_leaver_description", "unmapped_code"),
-    "ssd_involvements": ("no_allocated_worker", "end_before_start", "duplicate_key"),
+    "ssd_involvements": (
+        "no_allocated_worker", "end_before_start", "two_teams", "unknown_worker_or_team", "duplicate_key",
+    ),
     "ssd_cp_visits": (
         "visit_in_cin_file", "visit_wrong_plan", "future_date", "duplicate_visit", "blank_cp_plan_id", "orphan_plan",
         "missing_date", "missing_seen_flag",
@@ -105,20 +130,28 @@ TABLE_FAULTS: dict[str, tuple[str, ...]] = {
         "missing_seen_flag",
     ),
     "ssd_cin_visits": (
-        "date_after_death", "date_before_birth", "future_date", "duplicate_visit", "orphan_person", "missing_date",
-        "missing_seen_flag",
+        "date_after_death", "date_before_birth", "future_date", "visit_outside_plan", "duplicate_visit",
+        "orphan_person", "missing_date", "missing_seen_flag",
     ),
     "ext_cin_plan_reviews": ("missing_date", "duplicate_key"),
     "ext_management_oversight": ("orphan_person", "duplicate_key"),
 }  # fmt: skip
 
 VISIT_TABLES = ("ssd_cp_visits", "ssd_cla_visits", "ssd_cin_visits")
-# Visit faults that move a date out of the child's plans; one per child, so two never land on the same day.
-DATE_MOVES = ("date_before_birth", "date_after_death", "future_date")
 FUTURE_DAYS = (1, 60)
 
 
-ADDING = ("duplicate_visit", "overlapping_plan", "visit_in_cin_file")
+ADDING = ("duplicate_visit", "overlapping_plan", "visit_in_cin_file", "duplicate_person", "two_teams")
+# Visit faults that move a date out of the child's plans; one per child, so two never land on the same day.
+DATE_MOVES_OF_VISITS = ("date_before_birth", "date_after_death", "future_date", "visit_outside_plan")
+# Each step of the journey and the step it follows: (its date, its id of that step, the world's entity of that
+# step, the entity's date, the step's id scheme).
+JOURNEY = {
+    "ssd_cin_assessments": ("cina_assessment_start_date", "cina_referral_id", "referrals", "date", "referral"),
+    "ssd_s47_enquiry": ("s47e_s47_start_date", "s47e_referral_id", "referrals", "date", "referral"),
+    "ssd_initial_cp_conference": ("icpc_icpc_date", "icpc_s47_enquiry_id", "s47", "start", "s47"),
+}
+CLOSE_REASON = {"ssd_cin_episodes": "cine_close_reason", "ssd_cla_episodes": "clae_cla_episode_ceased_reason"}
 
 # The column each kind changes, per table.
 DATE_COLUMN = {
@@ -207,7 +240,14 @@ class FaultInjector:
     out of the moved ones. The injector keeps that state between tables.
     """
 
-    def __init__(self, rate: float, rng: np.random.Generator, tables: Tables, described: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        rate: float,
+        rng: np.random.Generator,
+        tables: Tables,
+        described: frozenset[str] = frozenset(),
+        unshown: Mapping[str, tuple[str, ...]] | None = None,
+    ):
         self.rate = rate
         self.rng = rng
         self.t = tables
@@ -215,6 +255,8 @@ class FaultInjector:
         # Coded columns the export writes as descriptions throughout (the Liquidlogic builds): a description there
         # is the export's way, not a recording slip, so no "description" fault goes in them.
         self.described = described
+        # Kinds, by table, the export's files cannot show (``shapes.UNSHOWN_FAULTS``): not injected.
+        self.unshown = dict(unshown or {})
         self.log: list[tuple[str, list[str], str]] = []
         self.moved_to_cin_file: list[Frame] = []
         self.icpc_removed = np.zeros(0, np.int64)
@@ -250,6 +292,15 @@ class FaultInjector:
         np.minimum.at(self.first_cin_visit, visits["person"], visits["day"].astype(np.int64))
         self.is_care_leaver = np.zeros(n, bool)
         self.is_care_leaver[w.care_leavers["person"]] = True
+        # Open work at as-of: an open referral, CP plan or period of care.
+        self.open_work = self.on_cp_or_cla_now.copy()
+        self.open_work[w.referrals["person"][w.referrals["close"] == NULL_DAY]] = True
+        self.on_cp_now = np.zeros(n, bool)
+        self.on_cp_now[w.cp_plans["person"][w.cp_plans["end"] == NULL_DAY]] = True
+        # The first day of each child's first case (referral, plan or period of care): nothing of theirs is open
+        # before it.
+        self.first_case = self.first_start.copy()
+        np.minimum.at(self.first_case, w.referrals["person"], w.referrals["date"].astype(np.int64))
 
     # --- driving ---
     def apply(self, table: str, frame: Frame) -> Frame:
@@ -286,7 +337,7 @@ class FaultInjector:
         return frame
 
     def _choose(self, table: str, frame: Frame) -> list[Choice]:
-        kinds = TABLE_FAULTS.get(table, ())
+        kinds = tuple(k for k in TABLE_FAULTS.get(table, ()) if k not in self.unshown.get(table, ()))
         taken = np.zeros(frame.n, bool)
         budget = round(self.rate * frame.n / max(len(kinds), 1))
         choices = []
@@ -295,7 +346,7 @@ class FaultInjector:
             candidates = np.nonzero(eligible)[0]
             k = min(len(candidates), max(budget, self.min_per_table[kind]))
             rows = np.sort(self.rng.choice(candidates, size=k, replace=False)) if k else candidates[:0]
-            if table in VISIT_TABLES and kind in DATE_MOVES:
+            if table in VISIT_TABLES and kind in DATE_MOVES_OF_VISITS:
                 rows = self._one_per_child(table, frame, rows)
             taken[rows] = True
             choices.append(Choice(kind, rows))
@@ -376,6 +427,79 @@ class FaultInjector:
     _can_care_leaver_age = _can_duplicate_key
     _can_visit_wrong_plan = _can_duplicate_key
 
+    def _can_dob_missing(self, table: str, frame: Frame) -> np.ndarray:
+        # A child with open work, not a care leaver (whose age decides 6.1-6.3), whose dates are not moved.
+        person = self._person(table, frame)
+        return (
+            self.open_work[person]
+            & ~self.is_care_leaver[person]
+            & (self.death[person] == NULL_DAY)
+            & self._not_moved(table, frame)
+        )
+
+    _can_dob_future = _can_dob_missing
+
+    def _can_adult_on_plan(self, table: str, frame: Frame) -> np.ndarray:
+        person = self._person(table, frame)
+        age = whole_years_between(self.w.people["dob"][person], self.w.as_of)
+        return self._can_dob_missing(table, frame) & self.on_cp_now[person] & (age < 18)
+
+    def _can_duplicate_person(self, table: str, frame: Frame) -> np.ndarray:
+        nhs = frame.columns["pers_single_unique_id"]
+        assert isinstance(nhs, Ids)
+        return (nhs.values != NULL_ID) & self._not_moved(table, frame)
+
+    def _can_id_with_spaces(self, table: str, frame: Frame) -> np.ndarray:
+        ids = frame.columns[contract.table(table).person_column]
+        assert isinstance(ids, Ids)
+        return ids.values != NULL_ID
+
+    def _can_closed_without_reason(self, table: str, frame: Frame) -> np.ndarray:
+        reason = frame.columns[CLOSE_REASON[table]]
+        assert isinstance(reason, Codes)
+        return self._has(frame, END_COLUMN[table]) & (reason.index >= 0)
+
+    def _journey_step(self, table: str, frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """(the day of the step each row follows, or NULL_DAY; whether it has one)."""
+        _, column, entity, field, scheme = JOURNEY[table]
+        ids = frame.columns[column]
+        assert isinstance(ids, Ids)
+        days = getattr(self.w, entity)[field]
+        index = ids.values - self.t.ids[scheme].base
+        known = (ids.values != NULL_ID) & (index >= 0) & (index < len(days))
+        before = np.where(known, days[np.clip(index, 0, len(days) - 1)], NULL_DAY).astype(np.int64)
+        return before, known & (before != NULL_DAY)
+
+    def _can_journey_out_of_order(self, table: str, frame: Frame) -> np.ndarray:
+        before, known = self._journey_step(table, frame)
+        person = self._person(table, frame)
+        return known & self._has(frame, JOURNEY[table][0]) & (before - self.dob[person] > 15)
+
+    def _can_visit_outside_plan(self, table: str, frame: Frame) -> np.ndarray:
+        person = self._person(table, frame)
+        return (
+            self._has(frame, DATE_COLUMN[table])
+            & (self.first_case[person] - self.dob[person] > 40)
+            & (self.death[person] == NULL_DAY)
+            & self._not_moved(table, frame)
+        )
+
+    def _holds_case(self, frame: Frame) -> np.ndarray:
+        role = frame.columns["invo_professional_role_id"]
+        worker = frame.columns["invo_professional_id"]
+        assert isinstance(role, Codes) and isinstance(worker, Ids)
+        return (role.index != ROLE_IRO) & (worker.values >= 0)
+
+    def _can_two_teams(self, table: str, frame: Frame) -> np.ndarray:
+        role = frame.columns["invo_professional_role_id"]
+        assert isinstance(role, Codes)
+        start = self._days(frame, "invo_involvement_start_date").astype(np.int64)
+        open_now = ~self._has(frame, "invo_involvement_end_date")
+        return (role.index == ROLE_CASE_WORKER) & self._holds_case(frame) & open_now & (start < self.w.as_of - 2)
+
+    def _can_unknown_worker_or_team(self, table: str, frame: Frame) -> np.ndarray:
+        return self._holds_case(frame)
+
     def _can_invalid_json(self, table: str, frame: Frame) -> np.ndarray:
         json = frame.columns[JSON_COLUMN[table]]
         assert isinstance(json, Codes)
@@ -416,10 +540,12 @@ class FaultInjector:
             # Only a child's first plan, with no CIN visit before it (from their assessment): the plan moved
             # back before birth would otherwise catch those visits.
             e = self.w.cp_plans if table == "ssd_cp_plans" else self.w.cla_episodes
-            return (e["start"] == self.first_start[e["person"]]) & (e["start"] <= self.first_cin_visit[e["person"]])
-        if table in VISIT_TABLES:
-            return self._not_moved(table, frame) & self._has(frame, DATE_COLUMN[table])
-        return self._has(frame, DATE_COLUMN[table])
+            return (
+                (e["start"] == self.first_start[e["person"]])
+                & (e["start"] <= self.first_cin_visit[e["person"]])
+                & ~np.isin(e["person"], self.date_moved_people)
+            )
+        return self._not_moved(table, frame) & self._has(frame, DATE_COLUMN[table])
 
     def _can_date_after_death(self, table: str, frame: Frame) -> np.ndarray:
         death = self.death[self._person(table, frame)]
@@ -442,7 +568,11 @@ class FaultInjector:
         plan = self._plan_index(table, frame)
         start = self.w.cp_plans["start"][plan].astype(np.int64)
         person = self.w.cp_plans["person"][plan]
-        return (start - self.dob[person] >= 2) & ~np.isin(plan, self.changed_cp_plans)
+        return (
+            (start - self.dob[person] >= 2)
+            & ~np.isin(plan, self.changed_cp_plans)
+            & ~np.isin(person, self.date_moved_people)
+        )
 
     def _can_referral_closed_plan_open(self, table: str, frame: Frame) -> np.ndarray:
         w = self.w
@@ -462,7 +592,7 @@ class FaultInjector:
         # An open involvement that holds the case: an IRO's with no worker leaves the child allocated.
         role = frame.columns["invo_professional_role_id"]
         assert isinstance(role, Codes)
-        return ~self._has(frame, "invo_involvement_end_date") & (role.index != ROLE_IRO)
+        return ~self._has(frame, "invo_involvement_end_date") & (role.index == ROLE_CASE_WORKER)
 
     def _plan_index(self, table: str, frame: Frame) -> np.ndarray:
         if "_parent" in frame.hidden:
@@ -477,6 +607,20 @@ class FaultInjector:
         extra = frame.take(c.rows)
         if c.kind == "visit_in_cin_file":
             return self._as_cin_visits(table, extra)
+        if c.kind == "two_teams":
+            # A later involvement of the same type, in another team, while the first stays open.
+            start = self._days(extra, "invo_involvement_start_date").astype(np.int64)
+            self._days(extra, "invo_involvement_start_date")[:] = start + between(
+                self.rng, 1, self.w.as_of - start - 1, extra.n
+            )
+            team = extra.columns["invo_professional_team"]
+            assert isinstance(team, Ids)
+            wf = self.w.workforce
+            own = team.values - self.t.ids["team"].base
+            other = (own + self.rng.integers(1, wf.n_teams, extra.n)) % wf.n_teams
+            extra.columns["invo_professional_team"] = self.t.team(other)
+            extra.columns["invo_professional_id"] = self.t.worker(wf.practitioner_in(self.rng, other))
+            return extra
         if c.kind == "overlapping_plan":
             e = self._world_rows(table)
             start = e["start"][c.rows].astype(np.int64)
@@ -629,9 +773,62 @@ class FaultInjector:
             text = code_lists.DESCRIPTIONS[mappings[w]][code] if described else vocab.UNMAPPED_VALUES[u]
             column.index[row] = column.add(text)
 
+    def _dob_missing(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        self._days(frame, "pers_dob")[rows] = NULL_DAY
+        self._moved(self._person(table, frame)[rows])
+
+    def _dob_future(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        self._days(frame, "pers_dob")[rows] = self.w.as_of + between(self.rng, *FUTURE_DAYS, len(rows))
+        self._moved(self._person(table, frame)[rows])
+
+    def _adult_on_plan(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        # 18 years and a few months before as-of: older, so no record of the child comes before the birth.
+        self._days(frame, "pers_dob")[rows] = self.w.as_of - 6576 - between(self.rng, 30, 300, len(rows))
+        self._moved(self._person(table, frame)[rows])
+
+    def _moved(self, person: np.ndarray) -> None:
+        """People whose date of birth changed: no later fault moves their dates against it."""
+        self.date_moved_people = np.union1d(self.date_moved_people, person)
+
+    def _id_with_spaces(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        # The id as text from here on: a space before it, or after it.
+        column = contract.table(table).person_column
+        ids = frame.columns[column]
+        assert isinstance(ids, Ids)
+        text = ids.to_series(0, frame.n).to_list()
+        after = self.rng.random(len(rows)) < 0.5
+        for row, a in zip(rows.tolist(), after.tolist(), strict=True):
+            text[row] = f"{text[row]} " if a else f" {text[row]}"
+        vocab_ = sorted({t for t in text if t is not None})
+        position = {t: i for i, t in enumerate(vocab_)}
+        frame.columns[column] = Codes(vocab_, np.array([position.get(t, -1) for t in text], np.int32))
+
+    def _closed_without_reason(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        reason = frame.columns[CLOSE_REASON[table]]
+        assert isinstance(reason, Codes)
+        reason.index[rows] = -1
+
+    def _journey_out_of_order(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        before, _ = self._journey_step(table, frame)
+        self._days(frame, JOURNEY[table][0])[rows] = before[rows] - between(self.rng, 1, 10, len(rows))
+
+    def _visit_outside_plan(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        first = self.first_case[self._person(table, frame)[rows]]
+        self._days(frame, DATE_COLUMN[table])[rows] = first - between(self.rng, 1, 30, len(rows))
+
+    def _unknown_worker_or_team(self, table: str, frame: Frame, rows: np.ndarray) -> None:
+        # Half name a worker who is not in ssd_professionals, half a team that is not in ssd_department.
+        for i, row in enumerate(rows.tolist()):
+            column, scheme = ("invo_professional_id", "worker") if i % 2 == 0 else ("invo_professional_team", "team")
+            ids = frame.columns[column]
+            assert isinstance(ids, Ids)
+            ids.values[row] = self.t.ids[scheme].missing(self._next_orphan())
+
     def _care_leaver_age(self, table: str, frame: Frame, rows: np.ndarray) -> None:
         age = whole_years_between(self.w.people["dob"], self.w.as_of)
-        young = np.nonzero((age < 16) & ~self.is_care_leaver)[0]
+        moved = np.zeros(len(age), bool)
+        moved[self.date_moved_people] = True
+        young = np.nonzero((age < 16) & ~self.is_care_leaver & ~moved)[0]
         ids = frame.columns["clea_person_id"]
         assert isinstance(ids, Ids)
         ids.values[rows] = self.t.ids["person"].of(self.rng.choice(young, len(rows), replace=False)).values

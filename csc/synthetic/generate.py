@@ -103,7 +103,11 @@ def generate_batch(
     tables = Tables(world, tables_seed)
     shape = ExportShape(system, extensions)
     faults = FaultInjector(
-        fault_rate, np.random.Generator(np.random.PCG64(faults_seed)), tables, described=shape.described_columns
+        fault_rate,
+        np.random.Generator(np.random.PCG64(faults_seed)),
+        tables,
+        described=shape.described_columns,
+        unshown=shape.unshown_faults,
     )
 
     say(f"written as {shape.label} exports it" + ("" if extensions else ", without the local extensions"))

@@ -58,12 +58,24 @@ _LIQUIDLOGIC_DESCRIBED = (
     "clar_cla_review_participation",
     "clea_care_leaver_activity",
     "clea_care_leaver_accommodation",
+    "lega_legal_status",
 )
 DESCRIBED: dict[str, tuple[str, ...]] = {
     "systemc": _LIQUIDLOGIC_DESCRIBED,
     "la-release": _LIQUIDLOGIC_DESCRIBED,
     "mosaic": ("cppl_cp_plan_initial_category", "cppl_cp_plan_latest_category", "clea_care_leaver_activity"),
     "eclipse": ("clae_cla_episode_ceased_reason", "clea_care_leaver_accommodation"),
+}
+
+# Fault kinds an export cannot show. Mosaic's build exports no child on CIN visits, only the referral open on the
+# visit's date, and takes a CP visit's child from its plan: a CIN visit dated outside every referral, or for a child
+# who is not there, reaches the warehouse with no child; a CP visit against another child's plan reaches it as that
+# child's. Nothing in the files tells them apart, so they are not injected into such a batch.
+UNSHOWN_FAULTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "mosaic": {
+        "ssd_cin_visits": ("date_before_birth", "date_after_death", "orphan_person", "visit_outside_plan"),
+        "ssd_cp_visits": ("visit_wrong_plan",),
+    },
 }
 
 # How each system's export is written. The SQL Server builds' exports (SSMS or bcp) write DATETIME values and the
@@ -96,6 +108,11 @@ class ExportShape:
     @property
     def label(self) -> str:
         return "the extract contract" if self.system == CONTRACT else SYSTEMS[self.system].label
+
+    @property
+    def unshown_faults(self) -> dict[str, tuple[str, ...]]:
+        """Fault kinds, by table, that this export's files cannot show."""
+        return UNSHOWN_FAULTS.get(self.system, {})
 
     @property
     def described_columns(self) -> frozenset[str]:

@@ -1,0 +1,145 @@
+"""The board report from inline publication tables: a withheld figure is never shown, a published one shows how
+far the records in doubt could move it, and the Excel workbook says the same."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date, datetime
+from xml.etree import ElementTree
+
+import polars as pl
+
+from csc.report import format_band, render_html, render_text, write_excel
+from warehouse.marts import MARTS_BY_NAME
+
+AS_OF = date(2023, 8, 31)
+MONTHS = [date(2023, m, 28) for m in range(3, 9)]
+
+
+def report_rows() -> pl.DataFrame:
+    columns = [c for c, _ in MARTS_BY_NAME["highlight_report"].columns]
+    base = {c: None for c in columns} | {f"month_end_{n}": m for n, m in enumerate(MONTHS, start=1)}
+    rows = [
+        base
+        | {
+            "indicator_ref": "4.7.2",
+            "section": "Visits",
+            "title": "CP visits in time",
+            "numerator": 887,
+            "denominator": 1000,
+            "current_value": 88.7,
+            "value_low": 88.3,
+            "value_high": 89.1,
+            "records_in_doubt": 8,
+            "period_type": "snapshot",
+            "target_min": 80.0,
+            "target_upper": 90.0,
+            "rag": "amber",
+            "status": "published",
+        },
+        base
+        | {
+            "indicator_ref": "5.18",
+            "section": "Reviews",
+            "title": "CLA reviews in time",
+            "records_in_doubt": 13,
+            "period_type": "snapshot",
+            "target_min": 90.0,
+            "target_upper": 95.0,
+            "status": "withheld",
+            "status_reason": "13 record(s) in doubt: the figure could be anywhere from 93.1 to 96.2",
+        },
+    ]
+    return pl.DataFrame(rows, schema={c: None for c in columns}, infer_schema_length=None).select(columns)
+
+
+CATALOGUE = pl.DataFrame(
+    {
+        "indicator_ref": ["4.7.2", "5.18"],
+        "section": ["Visits", "Reviews"],
+        "title": ["CP visits in time", "CLA reviews in time"],
+        "period_type": ["snapshot", "snapshot"],
+        "polarity": ["higher", "higher"],
+        "target_min": [80.0, 90.0],
+        "target_upper": [90.0, 95.0],
+        "timescales": ["{}", "{}"],
+        "note": [None, "Earlier months are indicative."],
+    }
+)
+PUBLICATION = {"as_of": AS_OF, "batch_id": "b1", "published_at": datetime(2023, 9, 1, 6, 0), "run_id": "r1"}
+
+
+def sheet_rows(path, sheet: int) -> list[list]:
+    """The rows of one worksheet of an .xlsx file as written (shared strings resolved, numbers as floats)."""
+    ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(path) as z:
+        shared = [
+            "".join(t.text or "" for t in si.iter(f"{{{ns['x']}}}t"))
+            for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml")).findall("x:si", ns)
+        ]
+        root = ElementTree.fromstring(z.read(f"xl/worksheets/sheet{sheet}.xml"))
+    rows = []
+    for row in root.iter(f"{{{ns['x']}}}row"):
+        cells: dict[int, object] = {}
+        for c in row.findall("x:c", ns):
+            letters = re.match(r"[A-Z]+", c.get("r")).group(0)
+            column = 0
+            for ch in letters:
+                column = column * 26 + ord(ch) - 64
+            v = c.find("x:v", ns)
+            if v is not None:
+                cells[column - 1] = shared[int(v.text)] if c.get("t") == "s" else float(v.text)
+        rows.append([cells.get(i) for i in range(max(cells, default=-1) + 1)])
+    return rows
+
+
+def test_the_band_beside_a_published_figure():
+    assert format_band(88.7, 88.3, 89.1, "higher") == "±0.4"
+    assert format_band(88.7, 88.5, 89.1, "higher") == "-0.2 +0.4"
+    assert format_band(88.7, 88.7, 89.1, "higher") == "+0.4"
+    assert format_band(88.7, 88.7, 88.7, "higher") == ""
+    assert format_band(679, 676, 751, "count") == "-3 +72"
+
+
+def test_html_and_text_never_show_a_withheld_figure():
+    html = render_html(report_rows(), CATALOGUE, PUBLICATION)
+    text = render_text(report_rows(), CATALOGUE)
+    assert "88.7%" in html and "±0.4" in html and "88.7% ±0.4" in text
+    withheld_row = next(line for line in html.split("<tr>") if "5.18" in line)
+    assert "withheld" in withheld_row and "%</td>" not in withheld_row.split("title")[0]
+    assert "13 record(s) to fix: marts.duckdb indicator_doubts where indicator_ref = &#x27;5.18&#x27;" in withheld_row
+    assert "Earlier months are indicative." in withheld_row
+    line = next(line for line in text.splitlines() if line.startswith("5.18"))
+    assert "withheld" in line and "%" not in line
+
+
+def test_the_workbook_says_withheld_with_the_reason_and_never_the_figure(tmp_path):
+    values = pl.DataFrame(
+        {
+            "indicator_ref": ["4.7.2", "5.18"],
+            "period_end": [AS_OF, AS_OF],
+            "team_id": ["T1", "T1"],
+            "numerator": [40, 95],
+            "denominator": [50, 100],
+            "value": [80.0, 95.0],
+            "value_low": [79.0, 90.0],
+            "value_high": [81.0, 99.0],
+            "rag": ["amber", None],
+            "status": ["published", "withheld"],
+            "status_reason": [None, "a test"],
+        }
+    )
+    teams = pl.DataFrame({"team_id": ["T1"], "team_name": ["Team One"], "service_area_name": ["Area"]})
+    path = tmp_path / "report.xlsx"
+    write_excel(path, report_rows(), values, CATALOGUE, teams, AS_OF)
+    sheet = sheet_rows(path, 1)
+    heads = sheet[1]
+    rows = {r[0]: dict(zip(heads, r, strict=False)) for r in sheet[2:] if len(r) > 1 and r[1]}
+    assert rows["5.18"]["Current"] == "withheld" and rows["5.18"].get("Num") is None
+    assert rows["5.18"]["Why"].startswith("13 record(s) in doubt")
+    assert rows["5.18"]["Records to fix"].startswith("13 record(s) to fix")
+    assert rows["4.7.2"]["Current"] == 88.7 and rows["4.7.2"]["Could be out by"] == "±0.4"
+    by_team = sheet_rows(path, 2)[1:]
+    assert by_team[1][:6] == ["5.18", "T1", "Team One", None, None, "withheld"]
+    assert by_team[0][5] == 80.0 and by_team[0][6] == "±1.0"
