@@ -98,13 +98,13 @@ def reference_rules() -> list[Rule]:
     for t in TABLES:
         for c, target, target_column in references(t):
             person = target == "ssd_person"
-            # A record for a child who is not in the export belongs to nobody; a record naming another that is not
-            # there (a visit's plan) matters where an indicator joins the two (others match by child and date);
-            # an allocation's unknown worker or team moves the child between teams.
+            # A record for a child who is not in the export belongs to nobody; an allocation's unknown worker or
+            # team moves the child between teams; a record naming another that is not there (a visit's plan)
+            # matters only where a figure follows that reference (others link by child and date).
             if person or c.name in WHO_HOLDS:
                 indicators = indicators_reading(t.name)
             else:
-                indicators = indicators_reading(t.name, also=target)
+                indicators = indicators_reading(t.name, follows=f"{t.name}.{c.name}")
             what = "a child who is not in the person file" if person else f"a {target} record that is not in it"
             rules.append(
                 Rule(
@@ -262,4 +262,3 @@ WHERE {spaced}
 def declared_rules() -> tuple[Rule, ...]:
     """Every rule the contract's declarations imply."""
     return tuple(key_rules() + reference_rules() + code_rules() + future_rules() + space_rules())
-

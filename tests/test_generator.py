@@ -96,6 +96,16 @@ def connect(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnection:
         FROM ssd_cin_visits;
         CREATE VIEW people AS SELECT DISTINCT pers_person_id AS person, pers_dob AS dob, pers_death_date AS death
         FROM ssd_person;
+        -- what dates events against a birth: a date of birth in the future is the birth date's own problem
+        CREATE VIEW born AS SELECT * FROM people WHERE dob <= DATE '2023-08-31';
+        -- each child's case-holding spells; a child with one of unknown start has no known first day
+        CREATE VIEW spells AS
+        SELECT cine_person_id AS person, cine_referral_date AS start FROM ssd_cin_episodes
+        UNION ALL SELECT cppl_person_id, cppl_cp_plan_start_date FROM ssd_cp_plans
+        UNION ALL SELECT cinp_person_id, cinp_cin_plan_start_date FROM ssd_cin_plans
+        UNION ALL SELECT clae_person_id, clae_cla_episode_start_date FROM ssd_cla_episodes;
+        CREATE VIEW first_case AS
+        SELECT person, min(start) AS first FROM spells GROUP BY person HAVING count(*) = count(start);
         """
     )
     return con
@@ -168,9 +178,9 @@ SQL_CHECKS: dict[str, str] = {
     "missing_date": union([f"SELECT '{t}', {k} FROM {t} WHERE {d} IS NULL" for t, (k, d) in REQUIRED_DATES.items()]),
     "date_before_birth": union(
         [
-            "SELECT v.table_name, v.id FROM visits v JOIN people p USING (person) WHERE v.d < p.dob",
+            "SELECT v.table_name, v.id FROM visits v JOIN born p USING (person) WHERE v.d < p.dob",
             *[
-                f"SELECT '{t}', {k} FROM {t} JOIN people p ON p.person = {person} WHERE {start} < p.dob"
+                f"SELECT '{t}', {k} FROM {t} JOIN born p ON p.person = {person} WHERE {start} < p.dob"
                 for t, (k, person, start) in PLAN_STARTS.items()
             ],
         ]
@@ -191,7 +201,7 @@ SQL_CHECKS: dict[str, str] = {
     "orphan_person": union(
         [
             f"SELECT '{t.name}', {t.key} FROM {t.name} WHERE {t.person_column} IS NOT NULL "
-            f"AND {t.person_column} NOT IN (SELECT person FROM people)"
+            f"AND trim({t.person_column}) NOT IN (SELECT person FROM people)"
             for t in TABLES
             if t.person_column and t.name != "ssd_person"
         ]
@@ -253,7 +263,65 @@ SQL_CHECKS: dict[str, str] = {
         SELECT 'ssd_care_leavers', clea_person_id FROM ssd_care_leavers c JOIN people p ON p.person = c.clea_person_id
         WHERE date_diff('year', p.dob, {ASOF}) - CASE WHEN strftime(p.dob, '%m%d') > '{AS_OF:%m%d}' THEN 1 ELSE 0 END
               NOT BETWEEN 16 AND 25""",
+    "journey_out_of_order": """
+        SELECT 'ssd_cin_assessments', a.cina_assessment_id FROM ssd_cin_assessments a
+        JOIN ssd_cin_episodes r ON r.cine_referral_id = a.cina_referral_id
+        WHERE a.cina_assessment_start_date < r.cine_referral_date
+        UNION ALL SELECT 'ssd_s47_enquiry', e.s47e_s47_enquiry_id FROM ssd_s47_enquiry e
+        JOIN ssd_cin_episodes r ON r.cine_referral_id = e.s47e_referral_id
+        WHERE e.s47e_s47_start_date < r.cine_referral_date
+        UNION ALL SELECT 'ssd_initial_cp_conference', c.icpc_icpc_id FROM ssd_initial_cp_conference c
+        JOIN ssd_s47_enquiry e ON e.s47e_s47_enquiry_id = c.icpc_s47_enquiry_id
+        WHERE c.icpc_icpc_date < e.s47e_s47_start_date""",
+    "visit_outside_plan": """
+        SELECT DISTINCT 'ssd_cin_visits', v.cinv_cin_visit_id FROM ssd_cin_visits v
+        JOIN born p ON p.person = v.cinv_person_id JOIN first_case f ON f.person = v.cinv_person_id
+        WHERE v.cinv_cin_visit_date >= p.dob AND v.cinv_cin_visit_date < f.first
+          AND (p.death IS NULL OR v.cinv_cin_visit_date <= p.death)""",
+    "closed_without_reason": """
+        SELECT 'ssd_cin_episodes', cine_referral_id FROM ssd_cin_episodes
+        WHERE cine_close_date IS NOT NULL AND cine_close_reason IS NULL
+        UNION ALL SELECT 'ssd_cla_episodes', clae_cla_episode_id FROM ssd_cla_episodes
+        WHERE clae_cla_episode_ceased_date IS NOT NULL AND clae_cla_episode_ceased_reason IS NULL""",
+    "dob_missing": "SELECT 'ssd_person', person FROM people WHERE dob IS NULL",
+    "dob_future": f"SELECT 'ssd_person', person FROM people WHERE dob > {ASOF}",
+    "adult_on_plan": f"""
+        SELECT DISTINCT 'ssd_person', p.person FROM people p
+        JOIN ssd_cp_plans c ON c.cppl_person_id = p.person AND c.cppl_cp_plan_start_date <= {ASOF}
+         AND (c.cppl_cp_plan_end_date IS NULL OR c.cppl_cp_plan_end_date > {ASOF})
+        WHERE date_diff('year', p.dob, {ASOF}) - CASE WHEN strftime(p.dob, '%m%d') > '{AS_OF:%m%d}' THEN 1 ELSE 0 END
+              >= 18""",
+    "duplicate_person": """
+        SELECT 'ssd_person', pers_person_id FROM (
+            SELECT DISTINCT pers_person_id, pers_single_unique_id,
+                   min(pers_person_id) OVER (PARTITION BY pers_single_unique_id) AS first
+            FROM ssd_person WHERE pers_single_unique_id IS NOT NULL)
+        WHERE pers_person_id <> first""",
+    "two_teams": f"""
+        WITH open_cw AS (
+            SELECT * FROM ssd_involvements WHERE invo_professional_role_id = 'CW'
+              AND invo_professional_team IS NOT NULL AND invo_involvement_start_date <= {ASOF}
+              AND (invo_involvement_end_date IS NULL OR invo_involvement_end_date > {ASOF}))
+        SELECT DISTINCT 'ssd_involvements', b.invo_involvements_id FROM open_cw a JOIN open_cw b
+          ON a.invo_person_id = b.invo_person_id AND a.invo_referral_id = b.invo_referral_id
+         AND a.invo_professional_team <> b.invo_professional_team
+         AND {num("a.invo_involvements_id")} < {num("b.invo_involvements_id")}""",
+    "unknown_worker_or_team": """
+        SELECT 'ssd_involvements', invo_involvements_id FROM ssd_involvements
+        WHERE invo_professional_id NOT IN (SELECT prof_professional_id FROM ssd_professionals)
+           OR invo_professional_team NOT IN (SELECT dept_team_id FROM ssd_department)""",
 }
+
+
+def ids_with_spaces(frames: dict[str, pl.DataFrame]) -> set[tuple[str, str]]:
+    found = set()
+    for t in TABLES:
+        for c in t.columns:
+            if c.kind == "id" and c.name in frames[t.name].columns:
+                spaced = frames[t.name].filter(pl.col(c.name) != pl.col(c.name).str.strip_chars())
+                found |= {(t.name, r) for r in spaced[t.record_key].to_list()}
+    return found
+
 
 CODED = {  # (table, key, column, mapping) of columns that may hold descriptions
     ("ssd_cp_plans", "cppl_cp_plan_id", "cppl_cp_plan_initial_category", "cp_category"),
@@ -297,6 +365,7 @@ def detect(frames: dict[str, pl.DataFrame]) -> dict[str, set[tuple[str, str]]]:
     found["care_leaver_description"] = {f for f in coded_problems(frames, described=True) if f[0] == "ssd_care_leavers"}
     found["unmapped_code"] = coded_problems(frames, described=False)
     found["invalid_json"] = invalid_json(frames)
+    found["id_with_spaces"] = ids_with_spaces(frames)
     assert set(found) == set(FAULT_KINDS)
     return found
 

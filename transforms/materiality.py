@@ -71,6 +71,9 @@ class Inputs:
     moves: str | None = None
     # The coded columns whose code decides the measure (a care leaver's activity decides 6.2).
     codes: tuple[str, ...] = ()
+    # The references ("table.column") whose record decides the figure. Most links are not: a review or visit
+    # naming no plan is linked by child and date instead, so a wrong plan id moves nothing.
+    follows: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -115,6 +118,8 @@ INDICATOR_INPUTS: dict[str, Inputs] = {
         records="ssd_cin_assessments",
         team_from_allocation=False,
         looks_at={"ssd_cin_assessments": "period", "ssd_cin_episodes": "to_date"},
+        # the 45 working days run from the referral the assessment names
+        follows=("ssd_cin_assessments.cina_referral_id",),
     ),
     "3.1": Inputs(**_CIN, measure=("ssd_cin_plans",)),
     "3.2": Inputs(
@@ -203,15 +208,14 @@ SPELL_TABLES = (
 )
 
 
-def indicators_reading(table: str, *, also: str | None = None, code: str | None = None) -> tuple[str, ...]:
-    """The indicators whose figures a record of ``table`` can move (and, with ``also``, that read that table
-    too: a reference between two tables matters where an indicator joins them; with ``code``, whose measure that
-    coded column decides)."""
+def indicators_reading(table: str, *, follows: str | None = None, code: str | None = None) -> tuple[str, ...]:
+    """The indicators whose figures a record of ``table`` can move (with ``follows``, a "table.column" reference:
+    those whose figure that reference decides; with ``code``, those whose measure that coded column decides)."""
     return tuple(
         ref
         for ref, inputs in INDICATOR_INPUTS.items()
         if table in inputs.tables
-        and (also is None or also in inputs.tables)
+        and (follows is None or follows in inputs.follows)
         and (code is None or code in inputs.codes)
     )
 

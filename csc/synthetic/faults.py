@@ -151,6 +151,8 @@ JOURNEY = {
     "ssd_s47_enquiry": ("s47e_s47_start_date", "s47e_referral_id", "referrals", "date", "referral"),
     "ssd_initial_cp_conference": ("icpc_icpc_date", "icpc_s47_enquiry_id", "s47", "start", "s47"),
 }
+# The spells that open a child's case: their starts place the child's first day.
+SPELL_STARTS = ("ssd_cin_episodes", "ssd_cin_plans", "ssd_cp_plans", "ssd_cla_episodes")
 CLOSE_REASON = {"ssd_cin_episodes": "cine_close_reason", "ssd_cla_episodes": "clae_cla_episode_ceased_reason"}
 
 # The column each kind changes, per table.
@@ -647,6 +649,9 @@ class FaultInjector:
 
     def _missing_date(self, table: str, frame: Frame, rows: np.ndarray) -> None:
         self._days(frame, DATE_COLUMN[table])[rows] = NULL_DAY
+        if table in SPELL_STARTS:
+            # the child's first day is no longer known: no visit of theirs is moved before it
+            self._moved(self._person(table, frame)[rows])
         if table == "ssd_cla_episodes":
             # An episode with no start no longer covers its days: a visit moved into the CIN file then would not
             # be seen as a CLA visit.
@@ -683,9 +688,9 @@ class FaultInjector:
     def _date_before_birth(self, table: str, frame: Frame, rows: np.ndarray) -> None:
         person = self._person(table, frame)[rows]
         self._days(frame, DATE_COLUMN[table])[rows] = self.dob[person] - between(self.rng, 1, 200, len(rows))
-        if table in ("ssd_cp_plans", "ssd_cla_episodes"):
+        if table in SPELL_STARTS:
             # The child's visits and reviews must not be caught by the now longer plan.
-            self.date_moved_people = np.union1d(self.date_moved_people, person)
+            self._moved(person)
         if table == "ssd_cp_plans":
             self.changed_cp_plans = np.union1d(self.changed_cp_plans, rows)
         if table == "ssd_cla_episodes":
