@@ -43,6 +43,33 @@ DESCRIPTION_PROBLEMS = {
 WHO_HOLDS = ("invo_professional_id", "invo_professional_team", "invo_professional_role_id")
 
 
+def _rule(
+    id: str,
+    description: str,
+    t: Table,
+    column: str | None,
+    sql: str,
+    *,
+    problems: tuple[str, ...] = (),
+    indicators: tuple[str, ...] = (),
+    owner: str = "systems",
+    dates_unsure: bool = False,
+) -> Rule:
+    """A declared rule: a warning; a record-level problem never withholds a figure by itself (the gate weighs it)."""
+    return Rule(
+        id=id,
+        description=description,
+        severity="warning",
+        owner=owner,
+        indicators=indicators,
+        table=t.name,
+        column=column,
+        problems=problems,
+        dates_unsure=dates_unsure,
+        sql=sql,
+    )
+
+
 def _person(t: Table, alias: str = "x") -> str:
     return f"{alias}.{quote(t.person_column)}" if t.person_column else "NULL"
 
@@ -56,13 +83,11 @@ def key_rules() -> list[Rule]:
     for t in TABLES:
         key = quote(t.key)
         rules.append(
-            Rule(
+            _rule(
                 id=f"KEY-{t.name}",
                 description=f"A record exported more than once: two or more {t.name} rows with the same {t.key}",
-                severity="warning",
-                owner="systems",
                 indicators=indicators_reading(t.name),
-                table=t.name,
+                t=t,
                 column=t.key,
                 problems=("duplicate_key",),
                 sql=f"""
@@ -107,13 +132,11 @@ def reference_rules() -> list[Rule]:
                 indicators = indicators_reading(t.name, follows=f"{t.name}.{c.name}")
             what = "a child who is not in the person file" if person else f"a {target} record that is not in it"
             rules.append(
-                Rule(
+                _rule(
                     id=f"REF-{t.name}-{c.name}",
                     description=f"{t.name}.{c.name} names {what} ({target}.{target_column})",
-                    severity="warning",
-                    owner="systems",
                     indicators=indicators,
-                    table=t.name,
+                    t=t,
                     column=c.name,
                     problems=REFERENCE_PROBLEMS.get(target, ()),
                     sql=f"""
@@ -144,14 +167,12 @@ def code_rules() -> list[Rule]:
             col = quote(c.name)
             indicators = indicators_reading(t.name, code=c.name)
             rules.append(
-                Rule(
+                _rule(
                     id=f"CODE-{t.name}-{c.name}",
                     description=f"{t.name}.{c.name} holds a value that is neither a code ({c.mapping}) nor a known "
                     "description of one",
-                    severity="warning",
-                    owner="systems",
                     indicators=indicators,
-                    table=t.name,
+                    t=t,
                     column=c.name,
                     problems=("unmapped_code",),
                     sql=f"""
@@ -166,14 +187,12 @@ WHERE x.{col} IS NOT NULL AND x.{col} NOT IN ({_codes(c.mapping)})
             # Some builds write descriptions throughout, by design (Liquidlogic's): only a description among codes
             # is a slip. Staging maps it either way, so it moves no figure.
             rules.append(
-                Rule(
+                _rule(
                     id=f"DESC-{t.name}-{c.name}",
                     description=f"{t.name}.{c.name} written as a description where the rest of the export writes "
                     "codes (a slip in recording; mapped to the code here)",
-                    severity="warning",
-                    owner="systems",
                     indicators=(),
-                    table=t.name,
+                    t=t,
                     column=c.name,
                     problems=DESCRIPTION_PROBLEMS.get(c.mapping, ()),
                     sql=f"""
@@ -203,13 +222,12 @@ def future_rules() -> list[Rule]:
         for name in t.dated_by:
             col = quote(name)
             rules.append(
-                Rule(
+                _rule(
                     id=f"FUT-{t.name}-{name}",
                     description=f"{t.name}.{name} is after the extract date (a date in the future)",
-                    severity="warning",
                     owner="team",
                     indicators=indicators_reading(t.name),
-                    table=t.name,
+                    t=t,
                     column=name,
                     problems=("future_date",),
                     dates_unsure=True,
@@ -235,13 +253,11 @@ def space_rules() -> list[Rule]:
         which = ", ".join(f"CASE WHEN r.{quote(c)} <> trim(r.{quote(c)}) THEN {literal(c)} END" for c in ids)
         first = ", ".join(f"CASE WHEN r.{quote(c)} <> trim(r.{quote(c)}) THEN r.{quote(c)} END" for c in ids)
         rules.append(
-            Rule(
+            _rule(
                 id=f"SPC-{t.name}",
                 description=f"An id in {t.name} arrives with stray spaces before or after it (trimmed here)",
-                severity="warning",
-                owner="systems",
                 indicators=(),
-                table=t.name,
+                t=t,
                 column=None,
                 problems=("id_with_spaces",),
                 sql=f"""
