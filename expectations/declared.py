@@ -221,6 +221,8 @@ def future_rules() -> list[Rule]:
     for t in TABLES:
         for name in t.dated_by:
             col = quote(name)
+            # a personal date (a date of birth) is never shown: the message names the record only
+            shown = "" if t.column(name).personal else f", ' ', x.{col}"
             rules.append(
                 _rule(
                     id=f"FUT-{t.name}-{name}",
@@ -232,8 +234,9 @@ def future_rules() -> list[Rule]:
                     problems=("future_date",),
                     dates_unsure=True,
                     sql=f"""
-SELECT {_record(t)} AS record_id, {_person(t)} AS person_id, CAST(x.{col} AS VARCHAR) AS value,
-       concat({literal(f"{t.name} ")}, x.{quote(t.key)}, {literal(f": {name} ")}, x.{col},
+SELECT {_record(t)} AS record_id, {_person(t)} AS person_id,
+       {"NULL" if not shown else f"CAST(x.{col} AS VARCHAR)"} AS value,
+       concat({literal(f"{t.name} ")}, x.{quote(t.key)}, {literal(f": {name}")}{shown},
               ' is after the extract date ', $as_of) AS message
 FROM staging.{quote(t.name)} x
 WHERE x.{col} > $as_of
@@ -251,7 +254,13 @@ def space_rules() -> list[Rule]:
             continue
         spaced = " OR ".join(f"r.{quote(c)} <> trim(r.{quote(c)})" for c in ids)
         which = ", ".join(f"CASE WHEN r.{quote(c)} <> trim(r.{quote(c)}) THEN {literal(c)} END" for c in ids)
-        first = ", ".join(f"CASE WHEN r.{quote(c)} <> trim(r.{quote(c)}) THEN r.{quote(c)} END" for c in ids)
+        # an NHS number or other personal identifier is named, never shown
+        first = ", ".join(
+            f"CASE WHEN r.{quote(c)} <> trim(r.{quote(c)}) THEN r.{quote(c)} END"
+            for c in ids
+            if not t.column(c).personal
+        )
+        shown = f"""'"' || coalesce({first}) || '"'""" if first else "NULL"
         rules.append(
             _rule(
                 id=f"SPC-{t.name}",
@@ -261,7 +270,7 @@ def space_rules() -> list[Rule]:
                 column=None,
                 problems=("id_with_spaces",),
                 sql=f"""
-SELECT {_record(t, "s")} AS record_id, {_person(t, "s")} AS person_id, concat('"', coalesce({first}), '"') AS value,
+SELECT {_record(t, "s")} AS record_id, {_person(t, "s")} AS person_id, {shown} AS value,
        concat({literal(f"{t.name} ")}, s.{quote(t.key)}, ': ', concat_ws(', ', {which}),
               ' received with spaces before or after the id (', s._source_file, ' row ', s._row_number,
               ', trimmed here)') AS message

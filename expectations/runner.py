@@ -93,10 +93,18 @@ class QualityResult:
         return {ref for rule in self.blocking_failures for ref in rule.indicators}
 
 
+def _is_personal(rule: Rule) -> bool:
+    t = TABLES_BY_NAME.get(rule.table)
+    return bool(t and rule.column and rule.column in t.column_names and t.column(rule.column).personal)
+
+
 def _rule_query(rule: Rule, as_of: date, ordinal: int) -> str:
+    # A rule about personal data (a date of birth, an NHS number) reports the record, never the value, whatever
+    # its SQL selects: exceptions are published and sent to owners.
+    value = "NULL" if _is_personal(rule) else "CAST(value AS VARCHAR)"
     return (
         f"SELECT {ordinal} AS ordinal, {literal(rule.id)} AS rule_id, CAST(record_id AS VARCHAR) AS record_id, "
-        f"CAST(person_id AS VARCHAR) AS person_id, CAST(value AS VARCHAR) AS value, "
+        f"CAST(person_id AS VARCHAR) AS person_id, {value} AS value, "
         f"CAST(message AS VARCHAR) AS message FROM ({rule.sql_for(as_of)}) AS rule_rows"
     )
 

@@ -256,3 +256,38 @@ def test_descriptions_among_codes_are_found_where_the_export_writes_codes(prefec
     kinds = ["category_description", "care_leaver_description"]
     recalls = dq_recall.recall_by_kind(kinds, dq_recall.read_faults_log(log), dq_recall.reported_by_kind(RULES, found))
     assert [(r.kind, r.injected > 0, r.found == r.injected) for r in recalls] == [(k, True, True) for k in kinds]
+
+
+@pytest.mark.slow
+def test_no_personal_data_in_any_exception_or_published_table(loaded: dict[str, Path]) -> None:
+    """Exceptions are published and e-mailed to owners: a rule about a date of birth, an NHS number or a UPN names
+    the record ("before the child's birth"), never the value, and no published table holds one either."""
+    db = loaded["faulted"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        personal = {
+            person: {v for v in values if v and len(v) >= 3}
+            for person, *values in con.sql(
+                "SELECT pers_person_id, CAST(pers_dob AS VARCHAR), strftime(pers_dob, '%d/%m/%Y'), "
+                "pers_single_unique_id, pers_upn, pers_forename, pers_surname FROM staging.ssd_person"
+            ).fetchall()
+        }
+        exceptions = con.sql("SELECT rule_id, person_id, value, message FROM dq.exceptions").fetchall()
+    rules_about_personal_data = {"PPL-002", "PPL-003", "PPL-004", "VIS-001", "VIS-002", "PLN-005", "CLA-003"}
+    assert rules_about_personal_data & {r[0] for r in exceptions}, "the faulted batch has no such exception"
+    leaks = [
+        (rule_id, text)
+        for rule_id, person, value, message in exceptions
+        for text in (value, message)
+        if text and any(re.search(rf"\b{re.escape(v)}\b", text) for v in personal.get(person, ()))
+    ]
+    assert leaks == []
+    all_values = set().union(*personal.values())
+    dobs = {v for v in all_values if re.fullmatch(r"\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4}", v)}
+    with duckdb.connect(str(db.parent / "marts.duckdb"), read_only=True) as marts:
+        for (table,) in marts.sql("SELECT table_name FROM duckdb_tables()").fetchall():
+            text_columns = [r[0] for r in marts.sql(f'DESCRIBE "{table}"').fetchall() if r[1] == "VARCHAR"]
+            for column in text_columns:
+                found = {r[0] for r in marts.sql(f'SELECT DISTINCT "{column}" FROM "{table}"').fetchall()} & (
+                    all_values - dobs
+                )
+                assert not found, (table, column, sorted(found)[:3])

@@ -58,6 +58,9 @@ class Column:
     # person is this row's person (a Mosaic CP visit's child is its plan's child).
     derived_via: str | None = None
     past_raw: PastRaw = "typed"
+    # Personal data (a name, date of birth, pupil or NHS number, address): never in a publication, a data-quality
+    # message or value, or an alert; a rule about it reports the record, not the value.
+    personal: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -148,17 +151,17 @@ CORE_TABLES: tuple[Table, ...] = (
         "Children and young people known to children's social care, one row per person.",
         C("pers_person_id", "id", "Person identifier in the case system."),
         C("pers_legacy_id", "id", "Identifier in a previous case system."),
-        C("pers_upn", "text", "Unique pupil number."),
-        C("pers_forename", "text", "Forename (personal data: never published)."),
-        C("pers_surname", "text", "Surname (personal data: never published)."),
+        C("pers_upn", "text", "Unique pupil number.", personal=True),
+        C("pers_forename", "text", "Forename (personal data: never published).", personal=True),
+        C("pers_surname", "text", "Surname (personal data: never published).", personal=True),
         C("pers_sex", "code", "Sex as recorded (M, F, U)."),
         C("pers_gender", "code", "Gender identity code."),
         C("pers_ethnicity", "code", "DfE ethnicity code (e.g. WBRI)."),
-        C("pers_dob", "date", "Date of birth (personal data: degraded to the month downstream)."),
-        C("pers_single_unique_id", "id", "NHS number or other single unique identifier."),
+        C("pers_dob", "date", "Date of birth (personal data: degraded to the month downstream).", personal=True),
+        C("pers_single_unique_id", "id", "NHS number or other single unique identifier.", personal=True),
         C("pers_upn_unknown", "code", "Reason the UPN is unknown (UN1-UN10)."),
         C("pers_send_flag", "code", "Special educational needs and disabilities status."),
-        C("pers_expected_dob", "date", "Expected date of birth for an unborn child."),
+        C("pers_expected_dob", "date", "Expected date of birth for an unborn child.", personal=True),
         C("pers_death_date", "date", "Date of death, if any."),
         C("pers_is_mother", "flag", "Y if the person is a mother."),
         C("pers_nationality", "text", "Nationality."),
@@ -167,6 +170,7 @@ CORE_TABLES: tuple[Table, ...] = (
             "id",
             "v1.2.4 council releases only: an identifier shared across agencies (often the NHS number).",
             optional=True,
+            personal=True,
         ),
         person="pers_person_id",
     ),
@@ -472,7 +476,12 @@ CORE_TABLES: tuple[Table, ...] = (
         C("clap_cla_placement_urn", "text", "Ofsted URN of the provider."),
         C("clap_cla_placement_distance", "float", "Distance from home in miles."),
         C("clap_cla_placement_provider", "code", "Placement provider code (PR0-PR5)."),
-        C("clap_cla_placement_postcode", "text", "Placement postcode (personal data: cut to the sector)."),
+        C(
+            "clap_cla_placement_postcode",
+            "text",
+            "Placement postcode (personal data: cut to the sector).",
+            personal=True,
+        ),
         C("clap_cla_placement_end_date", "date", "Placement end; blank while open."),
         C("clap_cla_placement_change_reason", "code", "Reason for placement change."),
         person="clap_person_id",
@@ -728,7 +737,7 @@ MORE_TABLES: tuple[Table, ...] = (
         C("moth_table_id", "id", "Record identifier."),
         C("moth_person_id", "id", "The mother.", references=PERSON_ID),
         C("moth_childs_person_id", "id", "The child.", references=PERSON_ID),
-        C("moth_childs_dob", "date", "The child's date of birth (personal data: never published)."),
+        C("moth_childs_dob", "date", "The child's date of birth (personal data: never published).", personal=True),
         person="moth_person_id",
     ),
     _more(
@@ -752,12 +761,14 @@ MORE_TABLES: tuple[Table, ...] = (
             "text",
             "Postcode: cut to the sector in staging (AB1 2; personal data).",
             past_raw="postcode_sector",
+            personal=True,
         ),
         C(
             "addr_address_json",
             "json",
             "The full address (personal data: kept in raw only, NULL in staging).",
             past_raw="dropped",
+            personal=True,
         ),
         person="addr_person_id",
     ),
@@ -767,7 +778,7 @@ MORE_TABLES: tuple[Table, ...] = (
         C("link_table_id", "id", "Record identifier."),
         C("link_person_id", "id", "Person.", references=PERSON_ID),
         C("link_identifier_type", "text", "Kind of identifier."),
-        C("link_identifier_value", "text", "The identifier (personal data: never published)."),
+        C("link_identifier_value", "text", "The identifier (personal data: never published).", personal=True),
         C("link_valid_from_date", "date", "Valid from."),
         C("link_valid_to_date", "date", "Valid to; blank while valid."),
         person="link_person_id",
@@ -901,8 +912,8 @@ MORE_TABLES: tuple[Table, ...] = (
         "Special educational needs: the education identifiers of a child.",
         C("send_table_id", "id", "Record identifier."),
         C("send_person_id", "id", "Child.", references=PERSON_ID),
-        C("send_upn", "text", "Unique pupil number (personal data: never published)."),
-        C("send_uln", "text", "Unique learner number (personal data: never published)."),
+        C("send_upn", "text", "Unique pupil number (personal data: never published).", personal=True),
+        C("send_uln", "text", "Unique learner number (personal data: never published).", personal=True),
         C("send_upn_unknown", "code", "Why the UPN is unknown."),
         person="send_person_id",
     ),
