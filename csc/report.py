@@ -200,7 +200,11 @@ def write_excel(
     import xlsxwriter
 
     polarity = _polarities(catalogue)
-    wb = xlsxwriter.Workbook(str(path))
+    # Every string is written as text: a team name or reason starting with "=", "+", "-" or "@" must not become a
+    # live formula, nor an address a link (formula injection through names the case system lets anyone type).
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     bold = wb.add_format({"bold": True})
     header = wb.add_format({"bold": True, "bg_color": "#263238", "font_color": "#FFFFFF", "text_wrap": True})
     section = wb.add_format({"bold": True, "bg_color": "#ECEFF1"})

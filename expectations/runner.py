@@ -6,6 +6,7 @@ A rule that crashes fails the run loudly (``RuleCrashed``): a check is never ski
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import threading
@@ -177,6 +178,11 @@ _EXPECTATION_CLASSES = {
 }
 
 
+# what html.escape replaces, applied to a whole column at once (replace_many replaces in one pass, so "&" is not
+# escaped twice)
+_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+
+
 def _quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -229,8 +235,15 @@ def validate_with_gx(
     out: dict[str, tuple[int, int, list[dict]]] = {}
     for name, definition in definitions:
         frame = frames[name]()
+        # GX writes the failing rows' ids and file names into its Data Docs unescaped: ids are whatever the case
+        # system holds, so GX is given them HTML-escaped (and the file names it returns are unescaped below).
+        shown = frame.with_columns(
+            pl.col(c).str.replace_many(list(_HTML_ESCAPES), list(_HTML_ESCAPES.values()))
+            for c in ("record_id", "_source_file")
+            if c in frame.columns
+        )
         result = definition.run(
-            batch_parameters={"dataframe": frame.to_pandas()},
+            batch_parameters={"dataframe": shown.to_pandas()},
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": [c for c in index_columns if c in frame.columns],
@@ -281,7 +294,8 @@ def run_quality(
             "record_id": None,
             "person_id": None,
             "value": None,
-            "message": f"{row.get('_source_file')} row {row.get('_row_number')} has no {rule.column}",
+            "message": f"{html.unescape(str(row.get('_source_file')))} row {row.get('_row_number')} "
+            f"has no {rule.column}",
         }
         for rule in basic_rules()
         for row in results[rule.id][2]
@@ -314,8 +328,6 @@ def run_quality(
 def write_offline_summary(docs_dir: Path, outcomes: list[RuleOutcome], as_of: date) -> None:
     """A summary page that needs no internet: GX's own index builds its table with scripts from CDNs, while its
     validation pages read fine offline, so this page lists every rule and links to its table's validation page."""
-    import html
-
     pages = {}
     for page in sorted(docs_dir.glob("validations/*/*/*/*.html")):
         pages[page.parts[-4].removeprefix("dq_")] = page.relative_to(docs_dir).as_posix()

