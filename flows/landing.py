@@ -70,8 +70,11 @@ def quarantine_batch(batch_dir: Path, quarantine_dir: Path, reason: str) -> Path
     """Move a batch that failed to quarantine, with a file beside its data saying why."""
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     target = _free_destination(quarantine_dir, batch_dir.name)
-    shutil.move(str(batch_dir), target)
-    (target / REASON_FILE).write_text(
+    linked = batch_dir.is_symlink()
+    shutil.move(str(batch_dir), target)  # a link is moved as the link, never through it
+    # A batch that is a symbolic link gets its reason beside it: writing into it would write wherever it points.
+    reason_file = target.with_name(f"{target.name}.{REASON_FILE}") if linked else target / REASON_FILE
+    reason_file.write_text(
         f"Batch {batch_dir.name} failed at {datetime.now():%Y-%m-%d %H:%M:%S} and was not loaded in full.\n\n"
         f"{reason}\n\nTo load it again once fixed: move the folder back into the landing folder "
         f"(delete this file first).\n",

@@ -387,3 +387,17 @@ def test_the_warehouse_connection_takes_duckdbs_memory_limit_and_threads_from_th
     finally:
         settings.cache_clear()
     assert (limit, threads) == ("953.6 MiB", 1)  # DuckDB shows 1 GB (10^9 bytes) in MiB
+
+
+def test_symbolic_links_are_never_followed_out_of_a_batch(tmp_path, wh):
+    """A file linked to /etc/passwd, or a batch folder that is itself a link, is refused before anything is read."""
+    visits = {"ssd_cp_visits.csv": CP_VISITS_HEADER + "V1,P1,CP1,2023-08-31,Y,N,N\n"}
+    batch = write_batch(tmp_path / "b", visits)
+    (batch / "ssd_person.csv").symlink_to("/etc/passwd")
+    with pytest.raises(BatchError, match=r"ssd_person.csv: symbolic link\(s\), never followed"):
+        read_batch(batch)
+    linked = tmp_path / "linked"
+    linked.symlink_to(write_batch(tmp_path / "elsewhere", visits), target_is_directory=True)
+    with pytest.raises(BatchError, match="a symbolic link, not followed"):
+        read_batch(linked)
+    assert not (wh / "warehouse.duckdb").exists()

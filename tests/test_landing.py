@@ -72,3 +72,25 @@ def test_csc_run_landing_loads_in_order_and_quarantines_a_broken_batch(prefect_h
     with duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True) as con:
         order = [r[0] for r in con.execute("SELECT batch_folder FROM ops.runs ORDER BY started_at").fetchall()]
     assert [Path(p).name for p in order] == ["2023-08-29", "2023-08-30", "2023-08-31"]
+
+
+def test_a_landed_batch_that_is_a_symbolic_link_is_quarantined_as_the_link(tmp_path):
+    """The link is moved, never followed: nothing is written where it points."""
+    from warehouse.batch import read_batch
+
+    landing, quarantine = tmp_path / "landing", tmp_path / "quarantine"
+    outside = write_batch(tmp_path / "outside", {"ssd_person.csv": "x"})
+    landing.mkdir()
+    (landing / "night1").symlink_to(outside, target_is_directory=True)
+    results = process_landing(
+        landing,
+        tmp_path / "wh",
+        archive_dir=tmp_path / "archive",
+        quarantine_dir=quarantine,
+        load=lambda batch, wh: read_batch(batch),
+        log=lambda m: None,
+    )
+    assert [(r.batch, r.status) for r in results] == [("night1", "quarantined")]
+    assert sorted(os.listdir(outside)) == ["_READY", "ssd_person.csv"]
+    assert (quarantine / "night1").is_symlink()
+    assert "a symbolic link, not followed" in (quarantine / f"night1.{REASON_FILE}").read_text()

@@ -166,9 +166,22 @@ def list_batch(
     """The files of a batch folder by table, and the files that belong to no table; reads no file's contents,
     so it is quick enough to check a folder before anything else starts. Raises ``BatchError`` for a folder that
     is not a complete batch or holds no table's file."""
+    if folder.is_symlink():
+        raise BatchError(
+            f"{folder}: a symbolic link, not followed (a link can lead anywhere on this machine); "
+            "put the export itself in the folder"
+        )
     if not folder.is_dir():
         raise BatchError(f"{folder}: not a folder (a batch is a folder holding one file per SSD table)")
-    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    entries = sorted(folder.iterdir())
+    links = [p.name for p in entries if p.is_symlink()]
+    if links:
+        raise BatchError(
+            f"{folder}: {', '.join(links[:5])}{' and more' if len(links) > 5 else ''}: symbolic link(s), never "
+            "followed out of a batch folder (one can point at any file on this machine); nothing was loaded. "
+            "Copy the files themselves into the batch"
+        )
+    names = [p.name for p in entries if p.is_file()]
     partial = [n for n in names if n.lower().endswith(PARTIAL_SUFFIXES) or n.startswith(".")]
     if partial:
         raise BatchError(
