@@ -139,3 +139,57 @@ def test_a_first_load_with_a_truncated_file_or_a_file_with_every_row_rejected_is
     assert values.filter((pl.col("indicator_ref") == "4.8") & (pl.col("status") != "withheld")).height == 0
     # the rest publish
     assert shown["1.2"]["status"] == "published" and shown["2.1"]["status"] == "published"
+
+
+@pytest.mark.slow
+def test_dates_no_record_can_carry_are_rejected_values_named_and_in_doubt(tmp_path):
+    """9999-12-31 (SQL Server's "no end") once overflowed the working-day calendar and failed the run; 2999-12-31 as
+    a plan's end kept the plan open without a word. Both are rejected as values, named by file, row and column, and
+    the records behind them are in doubt; the run publishes."""
+    batch = tmp_path / "batch"
+    generate_batch(batch, as_of=AS_OF, scale="tiny", seed=3, system="contract")
+    plans = pl.read_csv(batch / "ssd_cp_plans.csv", infer_schema=False)
+    closed = plans.filter(pl.col("cppl_cp_plan_end_date").is_not_null()).head(2)["cppl_cp_plan_id"].to_list()
+    far = {closed[0]: "9999-12-31", closed[1]: "2999-12-31 00:00:00.000"}
+    plans.with_columns(
+        pl.col("cppl_cp_plan_id")
+        .replace_strict(far, default=pl.col("cppl_cp_plan_end_date"))
+        .alias("cppl_cp_plan_end_date")
+    ).write_csv(batch / "ssd_cp_plans.csv")
+    visits_file = next(batch.glob("ssd_cp_visits*.csv"))
+    visits = pl.read_csv(visits_file, infer_schema=False)
+    visit = visits["cppv_cp_visit_id"][0]
+    visits.with_columns(
+        pl.when(pl.col("cppv_cp_visit_id") == visit)
+        .then(pl.lit("31/12/9999"))
+        .otherwise(pl.col("cppv_cp_visit_date"))
+        .alias("cppv_cp_visit_date")
+    ).write_csv(visits_file)
+
+    values, _ = publish(batch, tmp_path / "wh")
+    assert values.height > 0
+    with duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True) as con:
+        rejected = con.sql(
+            "SELECT source_file, record_id, column_name, value, reason FROM staging.rejected_values "
+            "WHERE reason LIKE 'a date outside%' ORDER BY record_id"
+        ).fetchall()
+    assert sorted(rejected) == sorted(
+        [
+            ("ssd_cp_plans.csv", closed[0], "cppl_cp_plan_end_date", "9999-12-31", ANY_REASON),
+            ("ssd_cp_plans.csv", closed[1], "cppl_cp_plan_end_date", "2999-12-31 00:00:00.000", ANY_REASON),
+            (visits_file.name, visit, "cppv_cp_visit_date", "31/12/9999", ANY_REASON),
+        ]
+    )
+    with duckdb.connect(str(tmp_path / "wh" / "marts.duckdb"), read_only=True) as con:
+        doubted = {r[0] for r in con.sql("SELECT DISTINCT record_id FROM indicator_doubts").fetchall()}
+    assert {closed[0], closed[1], visit} <= doubted
+
+
+class _AnyReason(str):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.startswith("a date outside the dates a record can carry")
+
+    __hash__ = str.__hash__
+
+
+ANY_REASON = _AnyReason("a date outside ...")

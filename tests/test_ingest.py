@@ -401,3 +401,23 @@ def test_symbolic_links_are_never_followed_out_of_a_batch(tmp_path, wh):
     with pytest.raises(BatchError, match="a symbolic link, not followed"):
         read_batch(linked)
     assert not (wh / "warehouse.duckdb").exists()
+
+
+def test_dates_outside_what_a_record_can_carry_are_rejected_with_the_reason(tmp_path, wh):
+    visits = CP_VISITS_HEADER + (
+        "V1,P1,CP1,1900-01-01,Y,N,N\nV2,P1,CP1,1899-12-31,Y,N,N\nV3,P1,CP1,2100-12-31,Y,N,N\n"
+        "V4,P1,CP1,9999-12-31 00:00:00.000,Y,N,N\nV5,P1,CP1,2101-01-01,Y,N,N\n"
+    )
+    load(write_batch(tmp_path / "b", {"ssd_cp_visits.csv": visits}), wh)
+    assert query(wh, "SELECT record_id, value, reason FROM staging.rejected_values ORDER BY 1") == [
+        (v, d, "a date outside the dates a record can carry (1900-01-01 to 2100-12-31)")
+        for v, d in (("V2", "1899-12-31"), ("V4", "9999-12-31 00:00:00.000"), ("V5", "2101-01-01"))
+    ]
+    # 1900-01-01 is the SSD's "no date"; the last day a record can carry is kept
+    assert query(wh, "SELECT cppv_cp_visit_id, cppv_cp_visit_date FROM staging.ssd_cp_visits ORDER BY 1") == [
+        ("V1", None),
+        ("V2", None),
+        ("V3", dt.date(2100, 12, 31)),
+        ("V4", None),
+        ("V5", None),
+    ]

@@ -36,6 +36,10 @@ PastRaw = Literal["typed", "postcode_sector", "dropped"]
 # Recording problem 1 of the contract: the SSD scripts write 1900-01-01 for "no date" and -1 for "no worker/team".
 DATE_SENTINELS: tuple[str, ...] = ("1900-01-01",)
 ID_SENTINELS: tuple[str, ...] = ("-1",)
+# The dates a record can carry. Outside them a date is rejected as a value (named by file, row and column), never
+# typed: 9999-12-31 would overflow the working-day calendar, and 2999-12-31 as an end would silently keep a plan
+# open. The first day is the SSD's "no date" sentinel, so it is inside.
+DATE_RANGE: tuple[str, str] = ("1900-01-01", "2100-12-31")
 
 
 @dataclass(frozen=True)

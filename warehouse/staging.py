@@ -30,7 +30,7 @@ from warehouse.codes import (
     NORMALISE_SQL,
     SUITABILITY_WORDINGS,
 )
-from warehouse.contract import DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
+from warehouse.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
 from warehouse.db import comments_sql, literal, quote
 from warehouse.raw import STATUS_FAILED
 
@@ -77,7 +77,8 @@ def received_expr(column: str) -> str:
 
 
 def parsed_date_expr(v: str) -> str:
-    """A date from any of the formats councils export; NULL if it does not parse. ``v`` is cleaned text."""
+    """A date from any of the formats councils export; NULL if it does not parse. ``v`` is cleaned text. (Whether
+    it is a date a record can carry is decided in ``typed_expr``.)"""
     return (
         f"CASE WHEN regexp_full_match({v}, '{_ISO_DATE}{_TIME}') "
         f"THEN try_strptime(regexp_extract({v}, '^{_ISO_DATE}'), '%Y-%m-%d')::DATE "
@@ -133,7 +134,11 @@ def typed_expr(t: Table, col: Column) -> str:
     """The staging value of a column, from the cleaned received text in ``staging_received``."""
     v = quote(col.name)
     if col.kind == "date":
-        return f"CASE WHEN {is_sentinel_expr(col)} THEN NULL ELSE {parsed_column(col)} END"
+        first, last = DATE_RANGE
+        return (
+            f"CASE WHEN {is_sentinel_expr(col)} THEN NULL WHEN {parsed_column(col)} "
+            f"BETWEEN DATE {literal(first)} AND DATE {literal(last)} THEN {parsed_column(col)} END"
+        )
     if col.kind == "id":
         if col.name == t.key:
             return v
@@ -166,12 +171,15 @@ def rejected_expr(t: Table, col: Column) -> str | None:
 
 
 def _rejected_reason(col: Column) -> str:
-    return {
-        "date": "not a date in any accepted format (YYYY-MM-DD, DD/MM/YYYY, YYYY-MM-DD HH:MM:SS.mmm)",
-        "flag": "not a Y/N flag",
-        "int": "not a whole number",
-        "float": "not a number",
-    }[col.kind]
+    """SQL: why a received value of ``col`` could not be typed."""
+    if col.kind == "date":
+        first, last = DATE_RANGE
+        return (
+            f"CASE WHEN {parsed_column(col)} IS NOT NULL "
+            f"THEN {literal(f'a date outside the dates a record can carry ({first} to {last})')} "
+            f"ELSE {literal('not a date in any accepted format (YYYY-MM-DD, DD/MM/YYYY, YYYY-MM-DD HH:MM:SS.mmm)')} END"
+        )
+    return literal({"flag": "not a Y/N flag", "int": "not a whole number", "float": "not a number"}[col.kind])
 
 
 def _derived_expr(t: Table, col: Column) -> str:
@@ -243,7 +251,7 @@ def rejected_values_sql(t: Table) -> str | None:
             continue
         parts.append(
             f"SELECT _batch_id, {literal(t.name)}, _source_file, _row_number, {quote(t.key)}, "
-            f"{literal(c.name)}, {quote(c.name)}, {literal(_rejected_reason(c))} FROM {RECEIVED} WHERE {rejected}"
+            f"{literal(c.name)}, {quote(c.name)}, {_rejected_reason(c)} FROM {RECEIVED} WHERE {rejected}"
         )
     if not parts:
         return None
