@@ -93,7 +93,11 @@ def run(
     warehouse: Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds warehouse.duckdb).")],
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Extract date (default: the files' date suffix, else today)."),
+        typer.Option(
+            "--as-of",
+            help="Extract date (default: the files' date stamps, else the date in _READY, else a date in the "
+            "folder's name; never today, never in the future, never before the figures already published).",
+        ),
     ] = None,
     assume_complete: Annotated[
         bool, typer.Option(help="Load a folder that has no _READY marker (only if you know it is complete).")

@@ -20,9 +20,10 @@ from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from warehouse import pipeline as stages  # noqa: E402
-from warehouse.batch import Batch, read_batch  # noqa: E402
+from warehouse.batch import Batch, BatchError, decide_as_of, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult  # noqa: E402
 from warehouse.db import connect  # noqa: E402
+from warehouse.marts import published_as_of  # noqa: E402
 from warehouse.quality import QualitySummary  # noqa: E402
 from warehouse.raw import BatchLoad  # noqa: E402
 from warehouse.runs import run_finished, run_started  # noqa: E402
@@ -167,7 +168,7 @@ def nightly_load(
     run_id = str(runtime.flow_run.id)
     run_started(warehouse_dir, run_id, str(batch_dir))
     batch = fingerprint_batch(batch_dir, assume_complete)
-    run_as_of = as_of or batch.extract_date or date.today()
+    run_as_of = decide_as_of(batch, as_of, published_as_of(warehouse_dir), date.today())
     logger.info(f"batch {batch.batch_id} from {batch_dir} ({len(batch.files)} files), as of {run_as_of}")
     loaded = load_raw(batch, warehouse_dir, system)
     if loaded.already_loaded:
@@ -175,6 +176,12 @@ def nightly_load(
     for problem in loaded.problems:
         logger.warning(problem.message)
     staged = load_staging(warehouse_dir, batch.batch_id)
+    if not sum(staged.rows.values()):
+        # every file empty, failed or rejected whole: figures from nothing would replace the last good publication
+        raise BatchError(
+            f"{batch_dir}: no rows could be loaded from any file (see the load messages above); "
+            "nothing was published and the last publication stays"
+        )
     conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, run_id)
     if conformed.unbalanced_tables:
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")

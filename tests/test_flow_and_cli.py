@@ -97,3 +97,49 @@ def test_csc_run_and_report_with_relative_folders(prefect_harness, tmp_path, mon
     assert "data quality: 0 of" in result.output
     result = runner.invoke(app, ["report", "--warehouse", "wh"])
     assert result.exit_code == 0 and (tmp_path / "wh" / "highlight-report.html").exists()
+
+
+@pytest.mark.slow
+def test_a_batch_with_no_data_or_an_implausible_date_never_replaces_the_publication(prefect_harness, tmp_path):
+    import shutil
+    from datetime import date
+
+    from csc.synthetic import generate_batch
+
+    good, wh = tmp_path / "good", tmp_path / "wh"
+    generate_batch(good, as_of=date(2023, 8, 31), scale="tiny", seed=2)
+    assert runner.invoke(app, ["run", "--batch", str(good), "--warehouse", str(wh)]).exit_code == 0
+
+    def publication():
+        with duckdb.connect(str(wh / "marts.duckdb"), read_only=True) as con:
+            return con.sql("SELECT * FROM publication").fetchall(), con.sql(
+                "SELECT count(*) FROM indicator_values"
+            ).fetchall()
+
+    before = publication()
+    nothing = write_batch(tmp_path / "nothing", {})  # only _READY
+    headers_only = tmp_path / "headers_only"
+    headers_only.mkdir()
+    for f in good.glob("ssd_*.csv"):
+        (headers_only / f.name).write_bytes(f.read_bytes().splitlines(keepends=True)[0])
+    shutil.copy(good / "_READY", headers_only / "_READY")
+    future = tmp_path / "future"
+    future.mkdir()
+    for f in good.glob("ssd_*.csv"):
+        shutil.copy(f, future / f"{f.stem.split('_2023')[0]}_20991231.csv")
+    (future / "_READY").write_text("")
+    undated = tmp_path / "night"
+    undated.mkdir()
+    for f in good.glob("ssd_*.csv"):
+        shutil.copy(f, undated / f"{f.stem.split('_2023')[0]}.csv")
+    (undated / "_READY").write_text("")
+    expected = {
+        nothing: "no file is an SSD table",
+        headers_only: "no rows could be loaded from any file",
+        future: "is in the future",
+        undated: "no extract date",
+    }
+    for batch, message in expected.items():
+        result = runner.invoke(app, ["run", "--batch", str(batch), "--warehouse", str(wh)])
+        assert result.exit_code == 1 and message in result.output, (batch.name, result.output[-500:])
+        assert publication() == before, batch.name

@@ -421,3 +421,26 @@ def test_dates_outside_what_a_record_can_carry_are_rejected_with_the_reason(tmp_
         ("V4", None),
         ("V5", None),
     ]
+
+
+def test_the_as_of_date_comes_from_the_batch_and_is_refused_when_implausible(tmp_path):
+    from warehouse.batch import decide_as_of
+
+    visits = {"ssd_cp_visits.csv": CP_VISITS_HEADER + "V1,P1,CP1,2023-08-31,Y,N,N\n"}
+    today, published = dt.date(2023, 9, 1), dt.date(2023, 7, 31)
+    undated = read_batch(write_batch(tmp_path / "night", visits))
+    with pytest.raises(BatchError, match="no extract date"):
+        decide_as_of(undated, None, published, today)  # never today by default
+    assert decide_as_of(undated, dt.date(2023, 8, 31), published, today) == dt.date(2023, 8, 31)
+    named = read_batch(write_batch(tmp_path / "ssd_2023-08-31", visits))
+    assert decide_as_of(named, None, published, today) == dt.date(2023, 8, 31)
+    marked = write_batch(tmp_path / "marked", visits)
+    (marked / "_READY").write_text("31/08/2023\n")
+    assert decide_as_of(read_batch(marked), None, None, today) == dt.date(2023, 8, 31)
+    future = read_batch(write_batch(tmp_path / "f", {"ssd_cp_visits_20991231.csv": visits["ssd_cp_visits.csv"]}))
+    with pytest.raises(BatchError, match=r"2099-12-31 \(from the files' date stamps\) is in the future"):
+        decide_as_of(future, None, published, today)
+    older = read_batch(write_batch(tmp_path / "o", {"ssd_cp_visits_20230630.csv": visits["ssd_cp_visits.csv"]}))
+    with pytest.raises(BatchError, match="older than the figures already published"):
+        decide_as_of(older, None, published, today)
+    assert decide_as_of(older, None, dt.date(2023, 6, 30), today) == dt.date(2023, 6, 30)  # the same night again

@@ -82,9 +82,58 @@ class Batch:
 
     @property
     def extract_date(self) -> date | None:
-        """The date the export was taken: the files' date stamps, else the date the exporter wrote in ``_READY``."""
+        """The date the export was taken: the files' date stamps, else the date the exporter wrote in ``_READY``,
+        else a date in the folder's name (``20230831``, ``ssd_2023-08-31``)."""
+        return self.extract_date_and_source[0]
+
+    @property
+    def extract_date_and_source(self) -> tuple[date | None, str]:
         stamps = {f.date_stamp for f in self.files if f.date_stamp}
-        return max(stamps) if stamps else marker_date(self.folder / READY_MARKER)
+        if stamps:
+            return max(stamps), "the files' date stamps"
+        marked = marker_date(self.folder / READY_MARKER)
+        if marked:
+            return marked, f"the date written in {READY_MARKER}"
+        named = _folder_date(self.folder.name)
+        if named:
+            return named, "the batch folder's name"
+        return None, "nowhere"
+
+
+def _folder_date(name: str) -> date | None:
+    m = re.search(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)", name)
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def decide_as_of(batch: Batch, given: date | None, last_published: date | None, today: date) -> date:
+    """The date a batch's figures are as of: ``given`` (``--as-of``), else the batch's own extract date; never
+    today by default (a batch with no date would publish as of whatever day it happened to load). Refused when
+    implausible: in the future (a ``_20991231`` stamp), or older than the figures already published (the
+    publication would go back in time)."""
+    as_of, source = (given, "--as-of") if given else batch.extract_date_and_source
+    if as_of is None:
+        raise BatchError(
+            f"{batch.folder}: no extract date: no file carries a date stamp (ssd_person_20230831.csv), "
+            f"{READY_MARKER} holds no date and the folder's name has none. Pass --as-of, or have the exporter write "
+            f"the date in {READY_MARKER}; nothing was loaded"
+        )
+    if as_of > today:
+        raise BatchError(
+            f"{batch.folder}: extract date {as_of} (from {source}) is in the future (today is {today}); "
+            "nothing was loaded"
+        )
+    if last_published and as_of < last_published:
+        raise BatchError(
+            f"{batch.folder}: extract date {as_of} (from {source}) is older than the figures already published "
+            f"(as of {last_published}); the publication is left as it was. Load an older export into another "
+            "warehouse"
+        )
+    return as_of
 
 
 def marker_date(marker: Path) -> date | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -200,6 +201,16 @@ MARTS_BY_NAME = {t.name: t for t in MART_TABLES}
 
 def marts_path(warehouse_dir: Path) -> Path:
     return Path(warehouse_dir) / MARTS_FILE
+
+
+def published_as_of(warehouse_dir: Path) -> date | None:
+    """The as-of date of the figures published now, if any."""
+    path = marts_path(warehouse_dir)
+    if not path.exists():
+        return None
+    with duckdb.connect(str(path), read_only=True) as con:
+        row = con.execute("SELECT max(as_of) FROM publication").fetchone()
+    return row[0] if row else None
 
 
 def publish(warehouse_dir: Path, tables: dict[str, pl.DataFrame]) -> Path:
