@@ -127,6 +127,7 @@ def run(
 
     from flows.nightly import nightly_load
     from warehouse.db import WarehouseBusy
+    from warehouse.pipeline import StageMismatch
 
     try:
         summary = nightly_load(
@@ -136,7 +137,7 @@ def run(
             assume_complete=assume_complete,
             system=system,
         )
-    except (BatchError, WarehouseBusy, FileNotFoundError) as e:
+    except (BatchError, WarehouseBusy, StageMismatch, FileNotFoundError) as e:
         _say(f"error: {e}")
         raise typer.Exit(1) from None
     print_run_summary(summary)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from csc.settings import apply_prefect_defaults
@@ -22,8 +23,10 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from warehouse import pipeline as stages  # noqa: E402
 from warehouse.batch import Batch, BatchError, decide_as_of, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult  # noqa: E402
-from warehouse.db import connect  # noqa: E402
+from warehouse.db import WarehouseBusy, connect  # noqa: E402
+from warehouse.lock import writer_slot  # noqa: E402
 from warehouse.marts import published_as_of  # noqa: E402
+from warehouse.pipeline import clear_leftovers  # noqa: E402
 from warehouse.quality import QualitySummary  # noqa: E402
 from warehouse.raw import BatchLoad  # noqa: E402
 from warehouse.runs import run_finished, run_started  # noqa: E402
@@ -144,11 +147,24 @@ def alert_owners(warehouse_dir: Path, run_id: str) -> str:
 def _record_failure(flow, flow_run, state) -> None:
     """A failed run is recorded in the run history with the reason."""
     warehouse_dir = flow_run.parameters.get("warehouse_dir")
-    if warehouse_dir:
+    if not warehouse_dir:
+        return
+    record = partial(
+        run_finished,
+        Path(warehouse_dir).resolve(),
+        str(flow_run.id),
+        status="failed",
+        message=str(state.message)[:2000],
+        batch_folder=str(Path(flow_run.parameters.get("batch_dir") or "").resolve()),
+    )
+    try:
         try:
-            run_finished(Path(warehouse_dir), str(flow_run.id), status="failed", message=str(state.message)[:2000])
-        except Exception as e:  # the warehouse itself may be the problem: say so, never hide the run's failure
-            logging.getLogger(__name__).error(f"could not record the failed run {flow_run.id} in ops.runs: {e}")
+            with writer_slot(Path(warehouse_dir), f"recording failed run {flow_run.id}"):
+                record()
+        except WarehouseBusy:  # another run holds the warehouse: the next run to start records this one
+            record(later=True)
+    except Exception as e:  # the warehouse itself may be the problem: say so, never hide the run's failure
+        logging.getLogger(__name__).error(f"could not record the failed run {flow_run.id} in ops.runs: {e}")
 
 
 @flow(name="csc-nightly-load", on_failure=[_record_failure], on_crashed=[_record_failure])
@@ -162,11 +178,25 @@ def nightly_load(
     """Load one SSD batch: raw as received, typed and cleaned staging, conformed facts, data-quality checks, the
     published indicators, and alerts to the data's owners. ``system`` names the case system whose SSD build
     every file must match (default: each file's own, from its header)."""
-    logger = get_run_logger()
     # Absolute paths: the run history, Data Docs and logs should name folders the same wherever they are read.
     batch_dir, warehouse_dir = Path(batch_dir).resolve(), Path(warehouse_dir).resolve()
     run_id = str(runtime.flow_run.id)
-    run_started(warehouse_dir, run_id, str(batch_dir))
+    # One writer per warehouse for the whole run (DuckDB's own lock lasts only as long as each stage's connection).
+    with writer_slot(warehouse_dir, f"run {run_id} loading {batch_dir.name}"):
+        summary = _load(batch_dir, warehouse_dir, run_id, as_of, assume_complete, system)
+    return summary
+
+
+def _load(
+    batch_dir: Path, warehouse_dir: Path, run_id: str, as_of: date | None, assume_complete: bool, system: str | None
+) -> RunSummary:
+    logger = get_run_logger()
+    abandoned = run_started(warehouse_dir, run_id, str(batch_dir))
+    for stale in abandoned:
+        logger.warning(f"run {stale} ended without finishing (killed or stopped): marked abandoned in ops.runs")
+    removed = clear_leftovers(warehouse_dir)
+    if removed:
+        logger.info(f"removed {len(removed)} file(s) a killed run left: {', '.join(removed[:5])}")
     batch = fingerprint_batch(batch_dir, assume_complete)
     run_as_of = decide_as_of(batch, as_of, published_as_of(warehouse_dir), date.today())
     logger.info(f"batch {batch.batch_id} from {batch_dir} ({len(batch.files)} files), as of {run_as_of}")

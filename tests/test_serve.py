@@ -240,6 +240,20 @@ def test_batches_dropped_into_landing_are_published_in_order_and_a_failed_one_is
                 log,
             )
             mail = wait_for(lambda: smtp.to("data.engineers@council.example"), 120, "the failure email", log)
+            # every landing run the events triggered has ended before the server stops (one still running when it
+            # stops would stay RUNNING in the UI)
+            wait_for(
+                lambda: (
+                    not [
+                        r
+                        for r in flow_runs(prefect_server, "csc-landing", "RUNNING", "PENDING")
+                        if not r["auto_scheduled"]
+                    ]
+                ),
+                120,
+                "the landing runs to end",
+                log,
+            )
         finally:
             stop_serve(serve)
     assert sorted(p.name for p in landing.iterdir()) == []

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
 
 from csc.settings import case_holding_roles, settings
@@ -51,6 +52,56 @@ def warm_up() -> threading.Thread | None:
     return thread
 
 
+class StageMismatch(Exception):
+    """A stage found another batch's or run's data where its own should be: it stops rather than build on it."""
+
+
+def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
+    try:
+        rows = con.execute(sql).fetchall()  # all of it: a result left unread blocks the connection's next statement
+    except duckdb.CatalogException:  # the stage before never ran on this warehouse
+        return None
+    return rows[0] if rows else None
+
+
+def _expect(con: duckdb.DuckDBPyConnection, stage: str, batch_id: str, run_id: str | None = None) -> None:
+    """Each stage checks it reads what the run built: staging holds the run's batch; conformed (and, for the
+    publication, the data-quality results) were built by this run. With the writer slot held this never fails;
+    it is the last line should two writers ever meet."""
+    found = []
+    staged = _first(con, "SELECT max(batch_id) FROM staging.current_batch")
+    if not staged or staged[0] != batch_id:
+        found.append(f"staging holds batch {staged[0] if staged else None}")
+    if run_id is not None:
+        built = _first(con, "SELECT run_id, batch_id FROM conformed.reconciliation ORDER BY built_at DESC LIMIT 1")
+        if built != (run_id, batch_id):
+            found.append(f"conformed was built by run {built[0] if built else None}")
+        if stage == "publish":
+            checked = _first(con, "SELECT run_id FROM dq.rule_results ORDER BY run_at DESC LIMIT 1")
+            if checked != (run_id,):
+                found.append(f"the data-quality results are run {checked[0] if checked else None}'s")
+    if found:
+        raise StageMismatch(
+            f"{stage} for run {run_id or '-'}, batch {batch_id}: {'; '.join(found)}. Another writer reached this "
+            "warehouse; nothing was published. Run the batch again"
+        )
+
+
+# What a run leaves behind when it is killed: raw's transcoded copies of files, a publication half built.
+LEFTOVER_PATTERNS = ("tmp/*.utf8.csv", "marts.duckdb.building-*")
+
+
+def clear_leftovers(warehouse_dir: Path) -> list[str]:
+    """Remove what killed runs left (call with the writer slot held: no live run owns them); their names."""
+    removed = []
+    for pattern in LEFTOVER_PATTERNS:
+        for path in sorted(Path(warehouse_dir).glob(pattern)):
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path.name)
+    return removed
+
+
 def load_raw(batch: Batch, warehouse_dir: Path, progress: Progress = _silent, system: str | None = None) -> BatchLoad:
     with connect(warehouse_dir) as con:
         return load_batch(
@@ -77,6 +128,7 @@ def load_conformed(
 
     timescales = Timescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
     with connect(warehouse_dir) as con:
+        _expect(con, "conformed", batch_id)
         return build_and_write_conformed(
             con,
             batch_id=batch_id,
@@ -96,6 +148,7 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
 
     docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
     with connect(warehouse_dir) as con:
+        _expect(con, "data quality", batch_id, run_id)
         result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir, docs_in_background=True)
         _docs_being_written.clear()  # one run writes at a time; an earlier run that never published is over
         _docs_being_written[run_id] = result
@@ -128,6 +181,7 @@ def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: 
 
     docs = _docs_being_written.pop(run_id, None)
     with connect(warehouse_dir) as con:
+        _expect(con, "publish", batch_id, run_id)
         tables = build_publication(
             con,
             catalogue=load_catalogue(settings().indicator_catalogue),
