@@ -8,6 +8,7 @@ being written and is left alone.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import traceback
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ REASON_FILE = "QUARANTINE_REASON.txt"
 @dataclass
 class LandedResult:
     batch: str
-    status: str  # archived or quarantined
+    status: str  # archived or quarantined; not_archived or not_quarantined when the move failed
     moved_to: str
     message: str = ""
 
@@ -51,10 +52,18 @@ def destinations(landing_dir: Path, archive_dir: Path | None, quarantine_dir: Pa
     )
 
 
+# Room for the time suffix below within the 255 bytes most file systems allow a name.
+_NAME_BYTES = 200
+
+
 def _free_destination(folder: Path, name: str) -> Path:
-    """A destination that does not overwrite an earlier batch of the same name."""
+    """A destination that does not overwrite an earlier batch of the same name (a long name is shortened, with a
+    digest of the whole so that two long names stay apart)."""
+    if len(name.encode()) > _NAME_BYTES:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        name = name.encode()[: _NAME_BYTES - 9].decode(errors="ignore") + "-" + digest
     target = folder / name
-    if not target.exists():
+    if not target.exists() and not target.is_symlink():
         return target
     return folder / f"{name}.{datetime.now():%Y%m%dT%H%M%S%f}"
 
@@ -95,11 +104,21 @@ def process_landing(
             load(batch, warehouse_dir)
         except Exception as e:
             reason = f"{type(e).__name__}: {e}\n\n{traceback.format_exc(limit=5)}"
-            moved = quarantine_batch(batch, quarantine_dir, reason)
+            try:
+                moved = quarantine_batch(batch, quarantine_dir, reason)
+            except OSError as move_error:
+                log(f"batch {batch.name} failed ({e}) and could not be quarantined ({move_error}); left in place")
+                results.append(LandedResult(batch.name, "not_quarantined", str(batch), f"{e}; {move_error}"))
+                continue
             log(f"batch {batch.name} failed ({e}); quarantined in {moved}")
             results.append(LandedResult(batch.name, "quarantined", str(moved), str(e)))
             continue
-        moved = archive_batch(batch, archive_dir)
+        try:
+            moved = archive_batch(batch, archive_dir)
+        except OSError as e:  # the batch is loaded; one that cannot be moved must not hold up the next
+            log(f"batch {batch.name} loaded but could not be archived ({e}); left in the landing folder")
+            results.append(LandedResult(batch.name, "not_archived", str(batch), str(e)))
+            continue
         log(f"batch {batch.name} loaded; archived in {moved}")
         results.append(LandedResult(batch.name, "archived", str(moved)))
     return results
@@ -176,10 +195,10 @@ def load_landed_batches(
                 else ": no extract has landed since the last load"
             )
         )
-    quarantined = [r for r in results if r.status == "quarantined"]
-    if quarantined:
+    troubled = [r for r in results if r.status != "archived"]
+    if troubled:
         raise BatchesQuarantined(
-            f"{len(quarantined)} of {len(results)} landed batches failed and were quarantined: "
-            + "; ".join(f"{r.batch} -> {r.moved_to} ({r.message})" for r in quarantined)
+            f"{len(troubled)} of {len(results)} landed batches failed or could not be moved: "
+            + "; ".join(f"{r.batch}: {r.status.replace('_', ' ')} -> {r.moved_to} ({r.message})" for r in troubled)
         )
     return results

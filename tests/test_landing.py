@@ -94,3 +94,33 @@ def test_a_landed_batch_that_is_a_symbolic_link_is_quarantined_as_the_link(tmp_p
     assert sorted(os.listdir(outside)) == ["_READY", "ssd_person.csv"]
     assert (quarantine / "night1").is_symlink()
     assert "a symbolic link, not followed" in (quarantine / f"night1.{REASON_FILE}").read_text()
+
+
+def test_a_batch_that_cannot_be_moved_never_holds_up_the_next(tmp_path):
+    landing, archive, quarantine = tmp_path / "landing", tmp_path / "archive", tmp_path / "quarantine"
+    long_name = "extract_" + "x" * 232  # with the time suffix a second landing would get, past 255 bytes
+    for name in (long_name, "night2"):
+        write_batch(landing / name, {"ssd_person.csv": "x"})
+    archive.mkdir()
+    (archive / long_name).mkdir()  # the same name archived before: the copy needs a suffix
+    loaded = []
+    results = process_landing(
+        landing,
+        tmp_path / "wh",
+        archive_dir=archive,
+        quarantine_dir=quarantine,
+        load=lambda batch, wh: loaded.append(batch.name),
+        log=lambda m: None,
+    )
+    assert [r.status for r in results] == ["archived", "archived"] and loaded == [long_name, "night2"]
+    assert os.listdir(landing) == [] and len(os.listdir(archive)) == 3
+
+    # an archive that cannot be written: every batch is still loaded, each left where it was and reported
+    for name in ("night3", "night4"):
+        write_batch(landing / name, {"ssd_person.csv": "x"})
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the archive folder should be")
+    results = process_landing(
+        landing, tmp_path / "wh", archive_dir=blocked, quarantine_dir=quarantine, load=lambda b, w: None, log=print
+    )
+    assert [(r.batch, r.status) for r in results] == [("night3", "not_archived"), ("night4", "not_archived")]
