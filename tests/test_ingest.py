@@ -444,3 +444,38 @@ def test_the_as_of_date_comes_from_the_batch_and_is_refused_when_implausible(tmp
     with pytest.raises(BatchError, match="older than the figures already published"):
         decide_as_of(older, None, published, today)
     assert decide_as_of(older, None, dt.date(2023, 6, 30), today) == dt.date(2023, 6, 30)  # the same night again
+
+
+def test_parquet_columns_are_checked_against_their_declared_kinds(tmp_path, wh):
+    """An id stored as a number has lost its leading zeros, a list or struct is no date: the file fails, naming the
+    columns, and its rows are kept in raw as text; a file whose types fit loads."""
+    columns = [c for c in PERSON_HEADER.strip().split(",")]
+    typed = {"pers_dob": "DATE '2015-03-01'", "pers_is_mother": "false", "pers_death_date": "NULL::TIMESTAMP"}
+    fits = ", ".join(
+        f"{typed.get(c, repr('007') if c == 'pers_person_id' else 'NULL::VARCHAR')} AS {c}" for c in columns
+    )
+    wrong = (
+        fits.replace("'007' AS pers_person_id", "7 AS pers_person_id")
+        .replace("DATE '2015-03-01' AS pers_dob", "[DATE '2015-03-01'] AS pers_dob")
+        .replace("NULL::TIMESTAMP AS pers_death_date", "{'d': 1} AS pers_death_date")
+    )
+    for name, select in (("fits", fits), ("wrong", wrong)):
+        with duckdb.connect() as con:
+            con.execute(f"COPY (SELECT {select}) TO '{tmp_path / name}.parquet' (FORMAT parquet)")
+    loaded, _ = load(
+        write_batch(tmp_path / "good", {"ssd_person.parquet": (tmp_path / "fits.parquet").read_bytes()}), wh
+    )
+    assert status_of(loaded, "ssd_person").status == "loaded"
+    assert query(wh, "SELECT pers_person_id, pers_dob FROM staging.ssd_person") == [("007", dt.date(2015, 3, 1))]
+
+    wh2 = tmp_path / "wh2"
+    wh2.mkdir()
+    loaded, _ = load(
+        write_batch(tmp_path / "bad", {"ssd_person.parquet": (tmp_path / "wrong.parquet").read_bytes()}), wh2
+    )
+    person = status_of(loaded, "ssd_person")
+    assert person.status == "failed"
+    assert "column pers_person_id is stored as INTEGER: ids are text (a number loses leading zeros)" in person.message
+    assert "column pers_dob is stored as DATE[]: the column holds a date" in person.message
+    assert "column pers_death_date is stored as STRUCT(d INTEGER)" in person.message
+    assert query(wh2, "SELECT pers_person_id, pers_dob FROM raw.ssd_person") == [("7", "[2015-03-01]")]
