@@ -479,3 +479,64 @@ def test_parquet_columns_are_checked_against_their_declared_kinds(tmp_path, wh):
     assert "column pers_dob is stored as DATE[]: the column holds a date" in person.message
     assert "column pers_death_date is stored as STRUCT(d INTEGER)" in person.message
     assert query(wh2, "SELECT pers_person_id, pers_dob FROM raw.ssd_person") == [("7", "[2015-03-01]")]
+
+
+def test_encoding_is_decided_line_by_line_never_garbling_the_rest(tmp_path, wh):
+    """One Windows-1252 byte in a UTF-8 file once made every line decode as Windows-1252 ("Childrenâ€™s")."""
+    body = (
+        CP_VISITS_HEADER.encode()
+        + "V1,Children’s Services,CP1,2023-08-01,Y,N,N\n".encode()
+        + "V2,Children\x92s Services,CP1,2023-08-02,Y,N,N\n".encode("latin-1")
+        + "V3,Zoë,CP1,2023-08-03,Y,N,N\n".encode()
+    )
+    loaded, _ = load(write_batch(tmp_path / "b", {"ssd_cp_visits.csv": body}), wh)
+    assert status_of(loaded, "ssd_cp_visits").encoding == "utf-8, 1 line(s) windows-1252"
+    assert query(wh, "SELECT cppv_person_id FROM raw.ssd_cp_visits ORDER BY _row_number") == [
+        ("Children’s Services",),
+        ("Children’s Services",),
+        ("Zoë",),
+    ]
+
+
+def test_utf16_and_mixed_line_endings_load_every_row(tmp_path, wh):
+    rows = ["V1,P1,CP1,2023-08-01,Y,N,N", "V2,P1,CP1,2023-08-02,Y,N,N", "V3,P1,CP1,2023-08-03,Y,N,N"]
+    utf16 = (CP_VISITS_HEADER + "\r\n".join(rows) + "\r\n").encode("utf-16")
+    mixed = (CP_VISITS_HEADER.strip() + "\r\n" + rows[0] + "\n" + rows[1] + "\r\n" + rows[2] + "\r").encode()
+    for name, body in (("utf16", utf16), ("mixed", mixed)):
+        warehouse = tmp_path / f"wh_{name}"
+        warehouse.mkdir()
+        loaded, _ = load(write_batch(tmp_path / name, {"ssd_cp_visits.csv": body}), warehouse)
+        assert (status_of(loaded, "ssd_cp_visits").status, status_of(loaded, "ssd_cp_visits").rows_loaded) == (
+            "loaded",
+            3,
+        ), name
+        assert query(warehouse, "SELECT cppv_cp_visit_id, _row_number FROM raw.ssd_cp_visits ORDER BY 2") == [
+            ("V1", 1),
+            ("V2", 2),
+            ("V3", 3),
+        ]
+    no_bom = write_batch(tmp_path / "nobom", {"ssd_cp_visits.csv": utf16[2:]})
+    loaded, _ = load(no_bom, tmp_path / "wh")
+    assert "looks like UTF-16 without a byte-order mark" in status_of(loaded, "ssd_cp_visits").message
+
+
+def test_an_unterminated_quote_costs_one_row_and_every_rejected_line_is_kept_whole(tmp_path, wh):
+    good = [f"V{i},P1,CP1,2023-08-01,Y,N,N" for i in range(1, 3001)]
+    huge = "V9999,P1," + "x" * 3_000_000 + ",2023-08-01,Y,N,N,extra"
+    lines = good[:10] + ['VQ,P1,"CP1,2023-08-01,Y,N,N'] + good[10:20] + [huge] + good[20:]
+    body = CP_VISITS_HEADER + "\n".join(lines) + "\n"
+    loaded, _ = load(write_batch(tmp_path / "b", {"ssd_cp_visits.csv": body}), wh)
+    visits = status_of(loaded, "ssd_cp_visits")
+    assert (visits.rows_loaded, visits.rows_rejected) == (3000, 2)
+    rejected = query(wh, "SELECT line, error_type, received_line FROM raw.load_rejects ORDER BY line")
+    assert [(line, kind) for line, kind, _ in rejected][0] == (12, "UNTERMINATED QUOTE")
+    assert rejected[0][2] == 'VQ,P1,"CP1,2023-08-01,Y,N,N'
+    assert {r[2] for r in rejected if r[0] == 23} == {huge}  # the whole 3 MB line, not its first 10,000 characters
+    # the rows after each bad line keep their own row numbers
+    assert query(
+        wh, "SELECT cppv_cp_visit_id FROM raw.ssd_cp_visits WHERE _row_number IN (10, 12, 23) ORDER BY _row_number"
+    ) == [
+        ("V10",),
+        ("V11",),
+        ("V21",),
+    ]

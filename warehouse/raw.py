@@ -7,7 +7,6 @@ whatever rows it had are still kept in its raw table (staging leaves them out).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import repair
 from warehouse.batch import Batch, BatchError, BatchFile
 from warehouse.contract import TABLES, Table, table
 from warehouse.db import comments_sql, literal, quote
@@ -169,26 +169,6 @@ class FileResult:
 
 class FileProblem(Exception):
     """The file cannot be used at all: the message names the file and what is wrong."""
-
-
-# Windows-1252 leaves five bytes undefined; Windows itself maps them to the C1 controls of the same value,
-# so do the same rather than lose or replace them.
-def _cp1252_undefined(err: UnicodeDecodeError) -> tuple[str, int]:
-    bad = err.object[err.start : err.end]
-    return "".join(chr(b) for b in bad), err.end
-
-
-codecs.register_error("cp1252_as_c1", _cp1252_undefined)
-
-
-def transcode_to_utf8(src: Path, dst: Path, *, encoding: str = "cp1252") -> None:
-    """Stream a file from a single-byte Windows encoding to UTF-8 (DuckDB reads only UTF-8 offline)."""
-    with (
-        src.open("r", encoding=encoding, errors="cp1252_as_c1", newline="") as fin,
-        dst.open("w", encoding="utf-8", newline="") as fout,
-    ):
-        while chunk := fin.read(4 * 1024 * 1024):
-            fout.write(chunk)
 
 
 # The delimiters councils' exports use, in the order a tie is settled.
@@ -472,31 +452,80 @@ def _stage_csv(
     con.execute("DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_work_skips")
     if bf.size_bytes == 0:
         raise FileProblem("the file is empty (0 bytes)")
-    path = bf.path
+    # Read as received where DuckDB can; else (not UTF-8, mixed line endings, an unterminated quote) from a
+    # repaired copy with one line per received line (warehouse.repair).
+    try:
+        first = _first_record(bf.path) if bf.is_utf8 else repair.first_record(bf.path)
+    except repair.Unreadable as e:
+        raise FileProblem(str(e)) from None
+    if not first.strip():
+        raise FileProblem("the file is empty (no header row)")
+    result.delimiter = sniff_delimiter(first, t, bf.extension)
+    header = _split_header(first, result.delimiter)
+    names = _scan_names(header)
+    path, tmp, broken = bf.path, None, []
     result.encoding = "utf-8"
-    tmp: Path | None = None
     try:
         if not bf.is_utf8:
-            # Not valid UTF-8: councils' other export encoding is Windows-1252.
-            result.encoding = "windows-1252"
-            with tempfile.NamedTemporaryFile(dir=work_dir, prefix=f"{t.name}.", suffix=".utf8.csv", delete=False) as fh:
-                tmp = Path(fh.name)
-            transcode_to_utf8(bf.path, tmp)
+            tmp, broken = _repaired(bf, work_dir, t, result, len(names))
             path = tmp
-        first = _first_record(path)
-        result.delimiter = sniff_delimiter(first, t, bf.extension)
-        header = _split_header(first, result.delimiter)
-        scan = _csv_scan_sql(path, _scan_names(header), result.delimiter)
-        con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {scan}")
-        _collect_rejects(con, t, batch_id, bf, result)
+        try:
+            con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {_csv_scan_sql(path, names, result.delimiter)}")
+            unreadable = tmp is None and bool(
+                con.execute("SELECT count(*) FROM load_rejects_scan WHERE error_type = 'UNQUOTED VALUE'").fetchall()[0][
+                    0
+                ]
+            )
+        except duckdb.InvalidInputException:
+            if tmp is not None:
+                raise
+            unreadable = True  # e.g. line endings mixed: "The CSV Parser state machine reached an invalid state"
+        if unreadable:
+            con.execute(
+                "DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_rejects_scan; "
+                "DROP TABLE IF EXISTS load_rejects_scans"
+            )
+            tmp, broken = _repaired(bf, work_dir, t, result, len(names))
+            path = tmp
+            con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {_csv_scan_sql(path, names, result.delimiter)}")
+        _collect_rejects(con, t, batch_id, bf, result, path, broken)
         return header
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
 
 
+def _repaired(bf: BatchFile, work_dir: Path, t: Table, result: FileResult, columns: int) -> tuple[Path, list]:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=work_dir, prefix=f"{t.name}.", suffix=".utf8.csv", delete=False) as fh:
+        tmp = Path(fh.name)
+    try:
+        repaired = repair.repair_to_utf8(bf.path, tmp, delimiter=result.delimiter, columns=columns)
+    except repair.Unreadable as e:
+        tmp.unlink(missing_ok=True)
+        raise FileProblem(str(e)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    result.encoding = repaired.encoding
+    return tmp, repaired.broken_lines
+
+
+# DuckDB keeps the first 10,000 characters of a rejected line; longer ones are read again from the file.
+_REJECT_LINE_KEPT = 10_000
+UNTERMINATED = (
+    "a quote opened on this line is never closed: the line is kept here whole and reading resumed on the next line"
+)
+
+
 def _collect_rejects(
-    con: duckdb.DuckDBPyConnection, t: Table, batch_id: str, bf: BatchFile, result: FileResult
+    con: duckdb.DuckDBPyConnection,
+    t: Table,
+    batch_id: str,
+    bf: BatchFile,
+    result: FileResult,
+    path: Path,
+    broken: list[tuple[int, str]],
 ) -> None:
     rejects = con.execute(
         """
@@ -505,6 +534,14 @@ def _collect_rejects(
         """
     ).fetchall()
     con.execute("DROP TABLE IF EXISTS load_rejects_scan; DROP TABLE IF EXISTS load_rejects_scans")
+    # Nothing received is lost: every rejected line is kept whole.
+    cut = {r[0] for r in rejects if r[4] is not None and len(r[4]) >= _REJECT_LINE_KEPT}
+    whole = repair.whole_lines(path, cut) if cut else {}
+    rejects = sorted(
+        [(line, column, kind, message, whole.get(line, received)) for line, column, kind, message, received in rejects]
+        + [(line, None, "UNTERMINATED QUOTE", UNTERMINATED, text) for line, text in broken],
+        key=lambda r: r[0],
+    )
     # One rejected record can produce several errors; the row numbering needs each rejected line once.
     # Rejected record k (1-based, in order) sits at data row line - 1, so good_before = line - 1 - k rows were
     # accepted before it: every accepted row after that point moves down by k.
