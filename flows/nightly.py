@@ -208,9 +208,10 @@ def _load(
     staged = load_staging(warehouse_dir, batch.batch_id)
     if not sum(staged.rows.values()):
         # every file empty, failed or rejected whole: figures from nothing would replace the last good publication
+        problems = [p.message for p in loaded.problems if p.status != "missing"][:5]
         raise BatchError(
-            f"{batch_dir}: no rows could be loaded from any file (see the load messages above); "
-            "nothing was published and the last publication stays"
+            f"{batch_dir}: no rows could be loaded from any file; nothing was published and the last publication "
+            f"stays. {' '.join(problems)}"
         )
     conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, run_id)
     if conformed.unbalanced_tables:

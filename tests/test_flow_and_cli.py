@@ -61,12 +61,15 @@ def test_csc_run_exit_status_and_messages(prefect_harness, tmp_path):
 
     broken = write_batch(
         tmp_path / "b",
-        {"ssd_cp_visits.csv": CP_VISITS_HEADER.replace(",cppv_cp_visit_bedroom", "") + "V1,P1,CP1,2023-08-01,Y,N\n"},
+        {
+            "ssd_cp_visits.csv": CP_VISITS_HEADER.replace(",cppv_cp_visit_bedroom", "") + "V1,P1,CP1,2023-08-01,Y,N\n",
+            "ssd_person.csv": PERSON_HEADER + "P1,,,A,B,F,,,2015-01-01,,,,,,,\n",
+        },
     )
     result = runner.invoke(app, ["run", "--batch", str(broken), "--warehouse", wh, "--as-of", "2023-08-31"])
     assert result.exit_code == 2
     assert "failed: ssd_cp_visits.csv: line 1 (header): required column cppv_cp_visit_bedroom missing" in result.output
-    assert "missing: " in result.output and "no file for ssd_person" in result.output
+    assert "missing: " in result.output and "no file for ssd_cla_episodes" in result.output
 
     result = runner.invoke(app, ["run", "--batch", str(broken), "--warehouse", wh, "--as-of", "31/08/2023"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
