@@ -460,6 +460,8 @@ def _stage_csv(
         raise FileProblem(str(e)) from None
     if not first.strip():
         raise FileProblem("the file is empty (no header row)")
+    if "\x00" in first:  # valid UTF-8, but every other byte NUL: UTF-16 that lost its byte-order mark
+        raise FileProblem(repair.NO_BYTE_ORDER_MARK)
     result.delimiter = sniff_delimiter(first, t, bf.extension)
     header = _split_header(first, result.delimiter)
     names = _scan_names(header)

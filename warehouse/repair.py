@@ -25,6 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+NO_BYTE_ORDER_MARK = (
+    "the file holds NUL bytes: it looks like UTF-16 without a byte-order mark. Export it as UTF-8 (or UTF-16 "
+    "with its byte-order mark)"
+)
+
+
 class Unreadable(Exception):
     """The file's bytes are no text this module can read."""
 
@@ -65,10 +71,7 @@ def _decoded_lines(src: Path) -> tuple[Iterator[str], list[int]]:
 
         return utf16(), [-1]
     if b"\x00" in head:
-        raise Unreadable(
-            "the file holds NUL bytes: it looks like UTF-16 without a byte-order mark. Export it as UTF-8 (or "
-            "UTF-16 with its byte-order mark)"
-        )
+        raise Unreadable(NO_BYTE_ORDER_MARK)
     windows = [0, 0]  # lines decoded as Windows-1252; lines of UTF-8 beyond ASCII
 
     def lines() -> Iterator[str]:
