@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 NO_BYTE_ORDER_MARK = (
     "the file holds NUL bytes: it looks like UTF-16 without a byte-order mark. Export it as UTF-8 (or UTF-16 "
     "with its byte-order mark)"
