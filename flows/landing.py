@@ -22,6 +22,7 @@ apply_prefect_defaults()
 from prefect import flow, get_run_logger  # noqa: E402
 
 from warehouse.batch import READY_MARKER  # noqa: E402
+from warehouse.db import WarehouseBusy  # noqa: E402
 
 REASON_FILE = "QUARANTINE_REASON.txt"
 
@@ -29,7 +30,7 @@ REASON_FILE = "QUARANTINE_REASON.txt"
 @dataclass
 class LandedResult:
     batch: str
-    status: str  # archived or quarantined; not_archived or not_quarantined when the move failed
+    status: str  # archived or quarantined; not_archived or not_quarantined when the move failed; waiting
     moved_to: str
     message: str = ""
 
@@ -102,6 +103,12 @@ def process_landing(
         log(f"loading landed batch {batch.name}")
         try:
             load(batch, warehouse_dir)
+        except WarehouseBusy as e:
+            # another run (a `csc run` by hand) holds the warehouse: nothing is wrong with the batch, which waits
+            # in the landing folder for the next pass, as do the ones after it (they load in order)
+            log(f"batch {batch.name} not loaded yet: {e}")
+            results.append(LandedResult(batch.name, "waiting", str(batch), str(e)))
+            break
         except Exception as e:
             reason = f"{type(e).__name__}: {e}\n\n{traceback.format_exc(limit=5)}"
             try:
@@ -195,7 +202,7 @@ def load_landed_batches(
                 else ": no extract has landed since the last load"
             )
         )
-    troubled = [r for r in results if r.status != "archived"]
+    troubled = [r for r in results if r.status not in ("archived", "waiting")]
     if troubled:
         raise BatchesQuarantined(
             f"{len(troubled)} of {len(results)} landed batches failed or could not be moved: "

@@ -124,3 +124,20 @@ def test_a_batch_that_cannot_be_moved_never_holds_up_the_next(tmp_path):
         landing, tmp_path / "wh", archive_dir=blocked, quarantine_dir=quarantine, load=lambda b, w: None, log=print
     )
     assert [(r.batch, r.status) for r in results] == [("night3", "not_archived"), ("night4", "not_archived")]
+
+
+def test_a_batch_that_meets_a_busy_warehouse_waits_in_the_landing_folder(tmp_path):
+    from warehouse.db import WarehouseBusy
+
+    landing = tmp_path / "landing"
+    for name in ("night1", "night2"):
+        write_batch(landing / name, {"ssd_person.csv": "x"})
+
+    def busy(batch, wh):
+        raise WarehouseBusy("another run is writing this warehouse")
+
+    results = process_landing(
+        landing, tmp_path / "wh", archive_dir=tmp_path / "a", quarantine_dir=tmp_path / "q", load=busy, log=print
+    )
+    assert [(r.batch, r.status) for r in results] == [("night1", "waiting")]
+    assert sorted(os.listdir(landing)) == ["night1", "night2"] and not (tmp_path / "q").exists()
