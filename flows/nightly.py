@@ -21,7 +21,7 @@ from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from warehouse import pipeline as stages  # noqa: E402
-from warehouse.batch import Batch, BatchError, decide_as_of, read_batch  # noqa: E402
+from warehouse.batch import Batch, decide_as_of, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult  # noqa: E402
 from warehouse.db import WarehouseBusy, connect  # noqa: E402
 from warehouse.lock import writer_slot  # noqa: E402
@@ -206,13 +206,7 @@ def _load(
     for problem in loaded.problems:
         logger.warning(problem.message)
     staged = load_staging(warehouse_dir, batch.batch_id)
-    if not sum(staged.rows.values()):
-        # every file empty, failed or rejected whole: figures from nothing would replace the last good publication
-        problems = [p.message for p in loaded.problems if p.status != "missing"][:5]
-        raise BatchError(
-            f"{batch_dir}: no rows could be loaded from any file; nothing was published and the last publication "
-            f"stays. {' '.join(problems)}"
-        )
+    stages.require_rows(batch_dir, loaded, staged)
     conformed = load_conformed(warehouse_dir, batch.batch_id, run_as_of, run_id)
     if conformed.unbalanced_tables:
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")

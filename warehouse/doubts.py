@@ -34,6 +34,11 @@ def _person_of_row(table_name: str, alias: str) -> str:
     return f"{alias}.{quote(person)}" if person else "NULL"
 
 
+def _tables_in(con: duckdb.DuckDBPyConnection, source: str, params: list) -> list[str]:
+    """The tables named in ``source`` (a table and its filter)."""
+    return [name for (name,) in con.execute(f"SELECT DISTINCT table_name FROM {source}", params).fetchall()]
+
+
 def record_doubts(
     con: duckdb.DuckDBPyConnection, batch_id: str, run_id: str, dates_unsure: frozenset[str] = frozenset()
 ) -> pl.DataFrame:
@@ -63,13 +68,7 @@ def record_doubts(
         )
     ]
     # Values staging could not type: the row's record and child, from the staging row they belong to.
-    untyped = [
-        name
-        for (name,) in con.execute(
-            "SELECT DISTINCT table_name FROM staging.rejected_values WHERE batch_id = ?", [batch_id]
-        ).fetchall()
-    ]
-    for name in untyped:
+    for name in _tables_in(con, "staging.rejected_values WHERE batch_id = ?", [batch_id]):
         parts.append(
             _frame(
                 con,
@@ -89,13 +88,7 @@ def record_doubts(
         )
     # Records conformed left out (no key, a duplicate key, a visit with no child or date): their child, where the
     # staging row has one.
-    excluded = [
-        name
-        for (name,) in con.execute(
-            "SELECT DISTINCT table_name FROM conformed.excluded_records WHERE reason <> ?", [NOT_A_PROBLEM]
-        ).fetchall()
-    ]
-    for name in excluded:
+    for name in _tables_in(con, "conformed.excluded_records WHERE reason <> ?", [NOT_A_PROBLEM]):
         key = quote(TABLES_BY_NAME[name].key)
         parts.append(
             _frame(
@@ -114,9 +107,9 @@ def record_doubts(
                 """,
             )
         )
-    # Rows rejected at load: which record or child is unknown. A broken quote can swallow many lines into one
-    # rejected record, and the rest of the file with it: every line the file holds beyond its header and the rows
-    # loaded counts, one doubt each.
+    # Rows rejected at load: which record or child is unknown. A rejected record can span lines (a quoted value
+    # holding line breaks), and a file can lose lines no reader saw: every line the file holds beyond its header
+    # and the rows loaded counts, one doubt each.
     parts.append(
         _frame(
             con,

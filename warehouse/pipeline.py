@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from csc.settings import case_holding_roles, settings
-from warehouse.batch import Batch
+from warehouse.batch import Batch, BatchError
 from warehouse.conformed import ConformedResult, build_and_write_conformed
 from warehouse.db import connect
 from warehouse.quality import QualitySummary
@@ -118,6 +118,17 @@ def load_staging(warehouse_dir: Path, batch_id: str, progress: Progress = _silen
     warm_up()
     with connect(warehouse_dir) as con:
         return build_staging(con, batch_id, progress=progress)
+
+
+def require_rows(batch_folder: Path, loaded: BatchLoad, staged: StagingBuild) -> None:
+    """Stop a batch from which no row could be loaded (every file empty, failed or rejected whole): figures from
+    nothing would replace the last good publication."""
+    if not sum(staged.rows.values()):
+        problems = [p.message for p in loaded.problems if p.status != "missing"][:5]
+        raise BatchError(
+            f"{batch_folder}: no rows could be loaded from any file; nothing was published and the last publication "
+            f"stays. {' '.join(problems)}"
+        )
 
 
 def load_conformed(

@@ -452,49 +452,48 @@ def _stage_csv(
     con.execute("DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_work_skips")
     if bf.size_bytes == 0:
         raise FileProblem("the file is empty (0 bytes)")
-    # Read as received where DuckDB can; else (not UTF-8, mixed line endings, an unterminated quote) from a
-    # repaired copy with one line per received line (warehouse.repair).
+    tmp: Path | None = None
     try:
         first = _first_record(bf.path) if bf.is_utf8 else repair.first_record(bf.path)
-    except repair.Unreadable as e:
-        raise FileProblem(str(e)) from None
-    if not first.strip():
-        raise FileProblem("the file is empty (no header row)")
-    if "\x00" in first:  # valid UTF-8, but every other byte NUL: UTF-16 that lost its byte-order mark
-        raise FileProblem(repair.NO_BYTE_ORDER_MARK)
-    result.delimiter = sniff_delimiter(first, t, bf.extension)
-    header = _split_header(first, result.delimiter)
-    names = _scan_names(header)
-    path, tmp, broken = bf.path, None, []
-    result.encoding = "utf-8"
-    try:
-        if not bf.is_utf8:
-            tmp, broken = _repaired(bf, work_dir, t, result, len(names))
-            path = tmp
-        try:
-            con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {_csv_scan_sql(path, names, result.delimiter)}")
-            unreadable = tmp is None and bool(
-                con.execute("SELECT count(*) FROM load_rejects_scan WHERE error_type = 'UNQUOTED VALUE'").fetchall()[0][
-                    0
-                ]
-            )
-        except duckdb.InvalidInputException:
-            if tmp is not None:
-                raise
-            unreadable = True  # e.g. line endings mixed: "The CSV Parser state machine reached an invalid state"
-        if unreadable:
-            con.execute(
-                "DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_rejects_scan; "
-                "DROP TABLE IF EXISTS load_rejects_scans"
-            )
+        if not first.strip():
+            raise FileProblem("the file is empty (no header row)")
+        if "\x00" in first:  # valid UTF-8, but every other byte NUL: UTF-16 that lost its byte-order mark
+            raise FileProblem(repair.NO_BYTE_ORDER_MARK)
+        result.delimiter = sniff_delimiter(first, t, bf.extension)
+        header = _split_header(first, result.delimiter)
+        names = _scan_names(header)
+        result.encoding = "utf-8"
+        path, broken = bf.path, []
+        if not (bf.is_utf8 and _read_as_received(con, bf.path, names, result.delimiter)):
+            # not UTF-8, line endings mixed, a quote never closed: read from a copy repaired line by line
             tmp, broken = _repaired(bf, work_dir, t, result, len(names))
             path = tmp
             con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {_csv_scan_sql(path, names, result.delimiter)}")
         _collect_rejects(con, t, batch_id, bf, result, path, broken)
         return header
+    except repair.Unreadable as e:
+        raise FileProblem(str(e)) from None
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def _read_as_received(con: duckdb.DuckDBPyConnection, path: Path, names: list[str], delimiter: str) -> bool:
+    """Scan the file as it came into ``load_work``; False, with nothing left, where DuckDB cannot read it so: line
+    endings mixed ("The CSV Parser state machine reached an invalid state"), or a quote never closed, which would
+    swallow the rest of the file into one rejected row."""
+    try:
+        con.execute(f"CREATE TEMP TABLE load_work AS SELECT * FROM {_csv_scan_sql(path, names, delimiter)}")
+        unquoted = "SELECT count(*) FROM load_rejects_scan WHERE error_type = 'UNQUOTED VALUE'"
+        if not con.execute(unquoted).fetchall()[0][0]:
+            return True
+    except duckdb.InvalidInputException:
+        pass
+    con.execute(
+        "DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_rejects_scan; "
+        "DROP TABLE IF EXISTS load_rejects_scans"
+    )
+    return False
 
 
 def _repaired(bf: BatchFile, work_dir: Path, t: Table, result: FileResult, columns: int) -> tuple[Path, list]:
@@ -503,9 +502,6 @@ def _repaired(bf: BatchFile, work_dir: Path, t: Table, result: FileResult, colum
         tmp = Path(fh.name)
     try:
         repaired = repair.repair_to_utf8(bf.path, tmp, delimiter=result.delimiter, columns=columns)
-    except repair.Unreadable as e:
-        tmp.unlink(missing_ok=True)
-        raise FileProblem(str(e)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

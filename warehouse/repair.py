@@ -105,55 +105,45 @@ def _is_record(text: str, delimiter: str, columns: int) -> bool:
         return False
 
 
-def repair_to_utf8(src: Path, dst: Path, *, delimiter: str | None, columns: int | None) -> Repaired:
-    """Write ``src`` to ``dst`` as UTF-8 with one LF-ended line per received line; with ``delimiter`` and
-    ``columns`` (the header's), lines opening a quote that is never closed are blanked and returned."""
+def repair_to_utf8(src: Path, dst: Path, *, delimiter: str, columns: int) -> Repaired:
+    """Write ``src`` to ``dst`` as UTF-8 with one LF-ended line per received line; lines opening a quote that is
+    never closed (judged with the header's ``delimiter`` and number of ``columns``) are blanked and returned."""
     lines, windows = _decoded_lines(src)
     broken: list[tuple[int, str]] = []
+    numbered = enumerate(lines, start=1)
+    todo: deque[tuple[int, str]] = deque()  # lines to read again, before the file's next
+    pending: list[tuple[int, str]] = []  # the lines of a record whose quote is still open
+    quotes = 0  # the quote characters in ``pending``: odd while the quote is open
+
+    def feed() -> Iterator[tuple[int, str]]:
+        while todo or (nxt := next(numbered, None)) is not None:
+            yield todo.popleft() if todo else nxt
+
     with dst.open("w", encoding="utf-8", newline="\n") as out:
-        pending: deque[tuple[int, str]] = deque()  # the lines of a record whose quote is still open
-        todo: deque[tuple[int, str]] = deque()
-        numbered = enumerate(lines, start=1)
-
-        def feed() -> Iterator[tuple[int, str]]:
-            while True:
-                if todo:
-                    yield todo.popleft()
-                    continue
-                nxt = next(numbered, None)
-                if nxt is None:
-                    return
-                yield nxt
-
-        def flush(written: list[tuple[int, str]]) -> None:
-            for _, text in written:
-                out.write(text + "\n")
 
         def break_first() -> None:
             # the record's first line opened a quote nothing closes: left out; what followed is read again
-            number, text = pending.popleft()
-            broken.append((number, text))
+            nonlocal quotes
+            broken.append(pending[0])
             out.write("\n")
-            todo.extendleft(reversed(pending))
+            todo.extendleft(reversed(pending[1:]))
             pending.clear()
+            quotes = 0
 
         while True:
             for number, text in feed():
-                if delimiter is None or columns is None or number == 1:
+                if number == 1 or (not pending and not _opens_quote(text)):
                     out.write(text + "\n")
-                elif not pending:
-                    if _opens_quote(text):
-                        pending.append((number, text))
-                    else:
-                        out.write(text + "\n")
-                elif _is_record(text, delimiter, columns) or len(pending) >= MAX_LINES_IN_QUOTES:
+                elif pending and (_is_record(text, delimiter, columns) or len(pending) >= MAX_LINES_IN_QUOTES):
                     todo.appendleft((number, text))
                     break_first()
                 else:
                     pending.append((number, text))
-                    if not _opens_quote("\n".join(t for _, t in pending)):
-                        flush(list(pending))
+                    quotes += text.count('"')
+                    if quotes % 2 == 0:
+                        out.writelines(t + "\n" for _, t in pending)
                         pending.clear()
+                        quotes = 0
             if not pending:
                 break
             break_first()  # the file ended inside a quote

@@ -96,15 +96,16 @@ def run_finished(
         "message": message,
         "finished_at": f"{datetime.now():%Y-%m-%d %H:%M:%S.%f}",
     }
-    try:
-        if later:
-            raise WarehouseBusy(warehouse_dir)
-        with connect(warehouse_dir) as con:
-            con.execute(RUNS_DDL)
-            _upsert(con, row)
-    except WarehouseBusy:
-        with (Path(warehouse_dir) / PENDING_FILE).open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row) + "\n")
+    if not later:
+        try:
+            with connect(warehouse_dir) as con:
+                con.execute(RUNS_DDL)
+                _upsert(con, row)
+            return
+        except WarehouseBusy:
+            pass
+    with (Path(warehouse_dir) / PENDING_FILE).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, row: dict) -> None:
