@@ -2,7 +2,7 @@
 second and peak memory, against the floor (DuckDB reading the same files once).
 
 Prefect is left out on purpose: its start-up (a temporary server, 10-20 s) is not the pipeline's work, and the
-stages are the same functions the flow's tasks call (warehouse/pipeline.py). Peak memory is the process's
+stages are the same functions the flow's tasks call (pipeline/stages.py). Peak memory is the process's
 resident set, sampled every 20 ms (Linux /proc); DuckDB's and polars' native memory is included.
 """
 
@@ -24,6 +24,9 @@ from typing import Any
 
 import duckdb
 
+from csc.synthetic import generate_batch
+from pipeline import stages
+from warehouse.batch import READY_MARKER, read_batch
 from warehouse.db import machine_memory_gb
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -204,10 +207,6 @@ def run_bench(
     If the process's memory passes ``memory_cap_mb`` the run stops there, before the machine runs out: the stage is
     recorded as stopped, ``on_stop`` reports the figures so far, and the process exits with status 3 (the stage is
     inside DuckDB or polars and cannot be interrupted any other way)."""
-    from csc.synthetic import generate_batch
-    from warehouse import pipeline as stages
-    from warehouse.batch import READY_MARKER, read_batch
-
     batch_dir, warehouse_dir = folder / "batch", folder / "warehouse"
     if regenerate or not (batch_dir / READY_MARKER).exists():
         shutil.rmtree(batch_dir, ignore_errors=True)

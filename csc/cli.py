@@ -126,8 +126,8 @@ def run(
         raise typer.Exit(1) from None
 
     from flows.nightly import nightly_load
+    from pipeline.stages import StageMismatch
     from warehouse.db import WarehouseBusy
-    from warehouse.pipeline import StageMismatch
 
     try:
         summary = nightly_load(
@@ -147,14 +147,14 @@ def run(
 
 
 def _check_system(system: str | None) -> None:
-    from warehouse.systems import SYSTEMS
+    from declarations.systems import SYSTEMS
 
     if system is not None and system not in SYSTEMS:
         raise typer.BadParameter(f"--system must be one of {', '.join(SYSTEMS)}")
 
 
 def print_run_summary(summary) -> None:
-    from warehouse.systems import batch_shape
+    from declarations.systems import batch_shape
 
     load, staging = summary.load, summary.staging
     state = "already loaded (nothing changed)" if load.already_loaded else "loaded"
@@ -254,7 +254,7 @@ def serve(
     as a batch lands (watcher -> csc.batch.landed event), one writer at a time; tell the pipeline's owners when a
     run fails. Reuses the server PREFECT_API_URL names, else starts `prefect server start`. See docs/operations.md.
     """
-    from csc.settings import settings
+    from declarations.settings import settings
     from flows.serve import ServeError, serve_pipeline
 
     config = settings()
@@ -281,8 +281,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
     """Generate a council-sized (la) batch and run everything the pipeline has on it."""
-    from csc.settings import settings
     from csc.synthetic import generate_batch
+    from declarations.settings import settings
     from flows.nightly import nightly_load
 
     folder = folder or settings().demo_dir
@@ -383,7 +383,7 @@ def report(
 @app.command("dq-suites")
 def dq_suites() -> None:
     """Rewrite the Great Expectations suites in expectations/suites/ from the rule catalogue and the contract."""
-    from expectations.rules import load_rules
+    from expectations.declared import load_rules
     from expectations.suites import write_suites
 
     for path in write_suites(load_rules()):

@@ -1,4 +1,4 @@
-"""The rules every table gets from its declaration in ``warehouse.contract``, so none of them is hand-written and a
+"""The rules every table gets from its declaration in ``declarations.contract``, so none of them is hand-written and a
 table added to the contract has them at once:
 
 - ``KEY-<table>``: its primary key is unique;
@@ -17,10 +17,12 @@ which generator fault kinds each finds (for ``scripts/dq_recall.py``) is declare
 
 from __future__ import annotations
 
-from expectations.rules import Rule
+from pathlib import Path
+
+from declarations.codes import CODES
+from declarations.contract import TABLES, Column, Table
+from expectations.rules import RULES_FILE, Rule, RuleError, parse_rules
 from transforms.materiality import indicators_reading
-from warehouse.codes import CODES
-from warehouse.contract import TABLES, Column, Table
 from warehouse.db import literal, quote
 
 PERSON = "ssd_person.pers_person_id"
@@ -287,3 +289,15 @@ WHERE {spaced}
 def declared_rules() -> tuple[Rule, ...]:
     """Every rule the contract's declarations imply."""
     return tuple(key_rules() + reference_rules() + code_rules() + future_rules() + space_rules())
+
+
+def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
+    """The hand-written rules (``rules.toml``) and those every table gets from its declaration
+    (``expectations.declared``)."""
+    path = path or RULES_FILE
+    written = parse_rules(path.read_text(encoding="utf-8"), source=str(path))
+    derived = declared_rules()
+    clash = sorted({r.id for r in written} & {r.id for r in derived})
+    if clash:
+        raise RuleError(f"{path}: rule ids also derived from the contract's declarations: {', '.join(clash)}")
+    return written + derived

@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.contract import TABLES_BY_NAME
+from declarations.contract import TABLES_BY_NAME
 
 RULES_FILE = Path(__file__).with_name("rules.toml")
 SEVERITIES = ("blocking", "warning")
@@ -80,17 +80,3 @@ def parse_rules(text: str, *, source: str = "<text>") -> tuple[Rule, ...]:
     if twice:
         raise RuleError(f"{source}: rule ids appear twice: {', '.join(twice)}")
     return tuple(rules)
-
-
-def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
-    """The hand-written rules (``rules.toml``) and those every table gets from its declaration
-    (``expectations.declared``)."""
-    from expectations.declared import declared_rules
-
-    path = path or RULES_FILE
-    written = parse_rules(path.read_text(encoding="utf-8"), source=str(path))
-    derived = declared_rules()
-    clash = sorted({r.id for r in written} & {r.id for r in derived})
-    if clash:
-        raise RuleError(f"{path}: rule ids also derived from the contract's declarations: {', '.join(clash)}")
-    return written + derived

@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from declarations.contract import TABLES_BY_NAME
 from expectations.rules import BATCH_TABLE, Rule
 from expectations.suites import basic_rules, flag_column, read_suites
-from warehouse.contract import TABLES_BY_NAME
 from warehouse.db import literal, quote
 
 SUMMARY_PAGE = "summary.html"
@@ -183,7 +183,7 @@ _EXPECTATION_CLASSES = {
 _HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 
 
-def _quiet_gx() -> None:
+def quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
@@ -193,7 +193,7 @@ def validate_with_gx(
 ) -> tuple[dict[str, tuple[int, int, list[dict]]], Callable[[], object]]:
     """Run each table's suite; per rule id: (records checked, records failing, the failing rows GX reports), and
     a function that builds the run's Data Docs in ``docs_dir`` (it does nothing without one)."""
-    _quiet_gx()
+    quiet_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from declarations.contract import TABLES
 from expectations.rules import BATCH_TABLE, Rule
-from warehouse.contract import TABLES
 
 SUITES_DIR = Path(__file__).with_name("suites")
 BASIC_RULE_PREFIX = "BAS"

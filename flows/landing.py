@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from csc.settings import apply_prefect_defaults
+from declarations.settings import apply_prefect_defaults, settings
 
 apply_prefect_defaults()
 
 from prefect import flow, get_run_logger  # noqa: E402
 
+from flows.nightly import nightly_load  # noqa: E402
 from warehouse.batch import READY_MARKER  # noqa: E402
 from warehouse.db import WarehouseBusy  # noqa: E402
 
@@ -139,8 +140,6 @@ class BatchesQuarantined(Exception):
 def writer_limit() -> str:
     """The Prefect global concurrency limit every writer of this warehouse takes the one slot of: DuckDB allows one
     read-write process per file, so runs queue there (visible in the UI) instead of failing on the file lock."""
-    from csc.settings import settings
-
     return settings().writer_limit
 
 
@@ -174,8 +173,6 @@ def load_landed_batches(
     The whole pass holds the writer slot (``duckdb-writer``): a run started while another is loading waits, then
     finds only the batches left, so batches load once each and in order."""
     from prefect.concurrency.sync import concurrency
-
-    from flows.nightly import nightly_load
 
     logger = get_run_logger()
     landing_dir, warehouse_dir = Path(landing_dir).resolve(), Path(warehouse_dir).resolve()

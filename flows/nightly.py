@@ -12,7 +12,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from csc.settings import apply_prefect_defaults
+from declarations.settings import apply_prefect_defaults
 
 apply_prefect_defaults()
 
@@ -20,14 +20,15 @@ import polars as pl  # noqa: E402
 from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from warehouse import pipeline as stages  # noqa: E402
+from alerts.send import AlertSettings, send_alerts  # noqa: E402
+from expectations.quality import QualitySummary  # noqa: E402
+from pipeline import stages  # noqa: E402
+from pipeline.stages import clear_leftovers  # noqa: E402
 from warehouse.batch import Batch, decide_as_of, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult  # noqa: E402
 from warehouse.db import WarehouseBusy, connect  # noqa: E402
 from warehouse.lock import writer_slot  # noqa: E402
 from warehouse.marts import published_as_of  # noqa: E402
-from warehouse.pipeline import clear_leftovers  # noqa: E402
-from warehouse.quality import QualitySummary  # noqa: E402
 from warehouse.raw import BatchLoad  # noqa: E402
 from warehouse.runs import run_finished, run_started  # noqa: E402
 from warehouse.staging import StagingBuild  # noqa: E402
@@ -36,8 +37,6 @@ from warehouse.staging import StagingBuild  # noqa: E402
 def _worth_retrying(task, task_run, state) -> bool:
     """Retry I/O that a later attempt can clear: another process holding the warehouse, a file system error.
     A batch that is incomplete or a rule that crashes fails at once."""
-    from warehouse.db import WarehouseBusy
-
     try:
         state.result()
     except (WarehouseBusy, OSError):
@@ -101,9 +100,11 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
-def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> stages.Publication:
+def publish_indicators(
+    warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, quality: QualitySummary
+) -> stages.Publication:
     """Compute the indicators from conformed, pass them through the materiality gate, swap in a new marts.duckdb."""
-    published = stages.publish_indicators(warehouse_dir, batch_id, as_of, run_id)
+    published = stages.publish_indicators(warehouse_dir, batch_id, as_of, run_id, docs=quality.docs_build)
     logger = get_run_logger()
     logger.info(f"published {published.path} ({published.rows['indicator_values']:,} indicator values)")
     for ref, (status, reason) in published.not_published.items():
@@ -114,8 +115,6 @@ def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
 def alert_owners(warehouse_dir: Path, run_id: str) -> str:
     """Send each owner the new records to fix in their teams (email and webhook); remember what was sent."""
-    from csc.alerts import AlertSettings, send_alerts
-
     logger = get_run_logger()
     with connect(warehouse_dir) as con:
         report = send_alerts(
@@ -211,7 +210,7 @@ def _load(
     if conformed.unbalanced_tables:
         logger.error(f"reconciliation does not balance for {', '.join(conformed.unbalanced_tables)}")
     quality = check_quality(warehouse_dir, batch.batch_id, run_as_of, run_id)
-    published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id)
+    published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id, quality)
     alerts = alert_owners(warehouse_dir, run_id)
     run_finished(
         warehouse_dir,

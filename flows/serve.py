@@ -9,7 +9,7 @@
   automation runs it.
 - The ``duckdb-writer`` global concurrency limit (one slot) makes runs queue for the warehouse.
 
-Only wiring lives here: the loading is flows/landing.py and flows/nightly.py; the message is csc/alerts.py.
+Only wiring lives here: the loading is flows/landing.py and flows/nightly.py; the message is alerts/send.py.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from csc.settings import apply_prefect_defaults
+from declarations.settings import apply_prefect_defaults
 
 apply_prefect_defaults()
 
 from prefect import flow, get_run_logger  # noqa: E402
 
+from alerts.send import AlertSettings, RunFailure, send_run_failure  # noqa: E402
 from flows.landing import complete_batches, destinations, ensure_writer_limit, load_landed_batches  # noqa: E402
 
 LANDED_EVENT = "csc.batch.landed"
@@ -196,8 +197,6 @@ def tell_owners_run_failed(flow_run_id: str) -> str:
     Run by the failure automation; `flow_run_id` is the failed run's id (or its event resource id)."""
     from prefect.client.orchestration import get_client
     from prefect.settings import get_current_settings
-
-    from csc.alerts import AlertSettings, RunFailure, send_run_failure
 
     logger = get_run_logger()
     run_id = flow_run_id.removeprefix("prefect.flow-run.")

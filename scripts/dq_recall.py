@@ -34,7 +34,8 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from expectations.rules import RULES_FILE, load_rules  # noqa: E402
+from expectations.declared import load_rules  # noqa: E402
+from expectations.rules import RULES_FILE  # noqa: E402
 
 TARGET_RECALL = 95.0
 AS_OF = date(2023, 8, 31)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from csc.settings import apply_prefect_defaults
+from declarations.settings import apply_prefect_defaults
 
 # The command line, as a user runs it, in a subprocess.
 CSC = [sys.executable, "-m", "csc"]

@@ -6,7 +6,7 @@ import io
 
 import polars as pl
 
-from warehouse.contract import table
+from declarations.contract import table
 
 _POLARS = {
     "id": pl.String,

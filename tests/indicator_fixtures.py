@@ -6,11 +6,11 @@ from datetime import date
 
 import polars as pl
 
+from declarations.catalogue import load_catalogue
+from declarations.contract import TABLES
 from tests.frames import staging
-from transforms.catalogue import load_catalogue
 from transforms.conformed import build_conformed
 from transforms.indicators import INDICATOR_RECORDS, Conformed, indicator_values
-from warehouse.contract import TABLES
 
 CATALOGUE = load_catalogue()
 

@@ -22,7 +22,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csc.alerts import (
+from alerts.send import (
     EXCEPTION_COLUMNS,
     AlertSettings,
     Owner,

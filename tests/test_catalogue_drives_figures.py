@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from csc.synthetic import generate_batch
-from transforms.catalogue import Catalogue, load_catalogue
+from declarations.catalogue import Catalogue, load_catalogue
 from transforms.conformed import SOURCES, build_conformed
 from transforms.indicators import Conformed, indicator_records, indicator_values
 from transforms.timescales import Timescales

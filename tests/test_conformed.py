@@ -6,10 +6,10 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from declarations.contract import TABLES
 from tests.frames import staging
 from transforms.conformed import build_conformed
 from warehouse.conformed import CONFORMED_BY_NAME, CONFORMED_TABLES, conform_columns
-from warehouse.contract import TABLES
 
 AS_OF = date(2023, 8, 31)
 

@@ -9,13 +9,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from expectations.declared import declared_rules, references
-from expectations.rules import load_rules
+from declarations.contract import TABLES
+from expectations.declared import declared_rules, load_rules, references
 from expectations.runner import evaluate_rules
 from expectations.suites import suite_dicts
 from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER, load
-from warehouse.contract import TABLES
 
 AS_OF = date(2023, 8, 31)
 DECLARED = {r.id: r for r in declared_rules()}

@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from declarations.contract import TABLES, table
+from declarations.systems import SYSTEMS, matching_systems, tables_exported
 from tests.conftest import write_batch
 from warehouse.batch import BatchError, parse_table_file_name, read_batch
-from warehouse.contract import TABLES, table
 from warehouse.raw import FileProblem, load_batch, plan_columns
 from warehouse.staging import build_staging
-from warehouse.systems import SYSTEMS, matching_systems, tables_exported
 
 D = dt.date
 

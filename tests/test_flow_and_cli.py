@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from csc.cli import app
+from declarations.contract import TABLES
 from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER
-from warehouse.contract import TABLES
 
 runner = CliRunner()
 

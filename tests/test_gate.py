@@ -60,7 +60,7 @@ def publish(batch, wh):
     """The pipeline's steps on one batch (no Prefect: the flow is tested above); the published values."""
     import uuid
 
-    from warehouse import pipeline
+    from pipeline import stages as pipeline
     from warehouse.batch import read_batch
 
     b, run_id = read_batch(batch), str(uuid.uuid4())
@@ -77,7 +77,7 @@ def publish(batch, wh):
 def test_every_band_holds_the_figure_the_batch_gives_without_its_faults(tmp_path):
     """A batch with faults of every kind, and the same batch without them: wherever a figure has a band, the
     clean figure lies in it; a figure is withheld exactly when its band crosses a RAG boundary or its tolerance."""
-    from transforms.catalogue import load_catalogue
+    from declarations.catalogue import load_catalogue
     from transforms.materiality import material
 
     generate_batch(tmp_path / "clean", as_of=AS_OF, scale="tiny", seed=7)

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from csc.synthetic import FAULT_KINDS, READY_MARKER, SCALES, generate_batch
-from warehouse import codes, contract
+from declarations import codes, contract
 
 AS_OF = date(2023, 8, 31)
 # The contract's own shape: the tables as contract.md first declared them (the core tables and the extensions).

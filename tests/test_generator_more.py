@@ -21,7 +21,7 @@ from csc.synthetic.more import FACTORS, MORE_TABLE_NAMES, PERMANENCE_PLANS, More
 from csc.synthetic.scales import SCALES
 from csc.synthetic.tables import Tables
 from csc.synthetic.world import World, build_world
-from warehouse import contract
+from declarations import contract
 
 AS_OF = date(2023, 8, 31)
 SEED = 7

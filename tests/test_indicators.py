@@ -7,8 +7,8 @@ from datetime import date
 import polars as pl
 import pytest
 
+from declarations.catalogue import CatalogueError, parse_catalogue
 from tests.indicator_fixtures import CATALOGUE, conformed, numerator_ids, records
-from transforms.catalogue import CatalogueError, parse_catalogue
 from transforms.indicators import indicator_values, months_before, period_ends, rag
 
 E = date(2023, 8, 31)  # a Thursday; Monday 28 August 2023 was a bank holiday

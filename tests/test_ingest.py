@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from declarations.contract import TABLES
 from tests.conftest import write_batch
 from warehouse.batch import BatchError, read_batch
-from warehouse.contract import TABLES
 from warehouse.raw import load_batch
 from warehouse.staging import build_staging
 
@@ -373,7 +373,7 @@ def test_row_numbers_follow_the_file_on_a_file_read_in_parallel(tmp_path, wh):
 
 
 def test_the_warehouse_connection_takes_duckdbs_memory_limit_and_threads_from_the_settings(tmp_path, monkeypatch):
-    from csc.settings import settings
+    from declarations.settings import settings
     from warehouse.db import connect
 
     monkeypatch.setenv("CSC_DUCKDB_MEMORY_LIMIT", "1GB")

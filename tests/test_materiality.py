@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from transforms.catalogue import parse_catalogue
+from declarations.catalogue import parse_catalogue
 from transforms.materiality import IN_DOUBT_SCHEMA, bands, material
 from transforms.publication import with_statuses
 

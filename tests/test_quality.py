@@ -10,12 +10,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from declarations.catalogue import load_catalogue
 from expectations.rules import RuleError, parse_rules
 from expectations.runner import DocsBuild, RuleCrashed, run_quality
 from expectations.suites import suite_dicts
 from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER, load
-from transforms.catalogue import load_catalogue
 from transforms.publication import with_statuses
 
 AS_OF = date(2023, 8, 31)
@@ -172,7 +172,7 @@ def test_rule_catalogue_errors_name_the_rule():
 
 
 def test_committed_suites_match_the_rule_catalogue():
-    from expectations.rules import load_rules
+    from expectations.declared import load_rules
     from expectations.suites import read_suites
 
     assert read_suites() == suite_dicts(load_rules()), "expectations/suites is out of date: run `csc dq-suites`"

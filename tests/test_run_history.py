@@ -102,7 +102,7 @@ def test_one_writer_per_warehouse_stale_runs_abandoned_and_leftovers_cleared(pre
 
 
 def test_each_stage_refuses_another_batchs_or_runs_data(tmp_path):
-    from warehouse import pipeline
+    from pipeline import stages as pipeline
     from warehouse.batch import read_batch
 
     wh = tmp_path / "wh"

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from csc.alerts import AlertSettings, RunFailure, compose_run_failure, load_owners, send_run_failure
+from alerts.send import AlertSettings, RunFailure, compose_run_failure, load_owners, send_run_failure
 from csc.synthetic import generate_batch
 from flows.landing import REASON_FILE
 from flows.serve import LandingWatcher, api_answers

@@ -16,14 +16,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from csc.settings import settings
 from csc.synthetic import generate_batch
 from csc.synthetic.frame import IdFormat, Ids
 from csc.synthetic.shapes import MOSAIC_AND_ECLIPSE_CASE_HOLDING_ROLES, nightly_guids
+from declarations.contract import table
+from declarations.settings import settings
+from pipeline import stages
 from tests.conftest import CSC, write_batch
-from warehouse import pipeline as stages
 from warehouse.batch import read_batch
-from warehouse.contract import table
 from warehouse.marts import marts_path
 
 AS_OF = date(2023, 8, 31)

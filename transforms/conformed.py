@@ -10,14 +10,14 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from declarations.contract import TABLES, table
+from declarations.systems import CASE_HOLDING_ROLES
 from transforms import front_door, people, plans, reviews
 from transforms import visits as visit_transforms
 from transforms.calendar import calendar
 from transforms.keys import one_row_per_key, rows_without_unique_key
 from transforms.spells import link_to_spell
 from transforms.timescales import DEFAULT_TIMESCALES, Timescales
-from warehouse.contract import TABLES, table
-from warehouse.systems import CASE_HOLDING_ROLES
 
 # Which staging table feeds which conformed table (one row each, after de-duplication of keys).
 SOURCES: dict[str, str] = {

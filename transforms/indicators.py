@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from declarations.catalogue import Catalogue, Indicator
 from transforms.calendar import add_working_days
-from transforms.catalogue import Catalogue, Indicator
 from transforms.people import age_at
 
 RECORD_SCHEMA = {

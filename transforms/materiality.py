@@ -28,7 +28,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from transforms.catalogue import Catalogue, Indicator
+from declarations.catalogue import Catalogue, Indicator
 from transforms.indicators import financial_year_start, months_before, rag
 
 # The three visit files, read together (one visit per child per day).

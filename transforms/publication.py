@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from transforms.catalogue import Catalogue
+from declarations.catalogue import Catalogue
 from transforms.indicators import financial_year_start, month_end, months_before
 from transforms.materiality import material
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.catalogue import Catalogue
+from declarations.catalogue import Catalogue
 
 
 @dataclass(frozen=True)

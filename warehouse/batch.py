@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from warehouse.contract import TABLES, TABLES_BY_NAME
+from declarations.contract import TABLES, TABLES_BY_NAME
 
 READY_MARKER = "_READY"
 # Files an exporter is still writing (write-then-rename convention) or that editors leave behind.

@@ -6,13 +6,16 @@ them to DuckDB with their comments, and keeps the reconciliation of every run.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
+from declarations.systems import CASE_HOLDING_ROLES
+from transforms.conformed import SOURCES, build_conformed
+from transforms.timescales import DEFAULT_TIMESCALES
 from warehouse.db import literal, quote, read_tables
-from warehouse.systems import CASE_HOLDING_ROLES
 
 
 @dataclass(frozen=True)
@@ -427,11 +430,6 @@ def build_and_write_conformed(
 ) -> ConformedResult:
     """Build every conformed table from staging and replace them in one transaction, with the run's
     reconciliation, excluded records and orphans."""
-    import time
-
-    from transforms.conformed import SOURCES, build_conformed
-    from transforms.timescales import DEFAULT_TIMESCALES
-
     started = time.perf_counter()
     # The batch id and source file are in every staging row and unused by the transforms: left out, they would
     # be most of the memory at national scale (11 GB of text for England).

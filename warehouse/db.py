@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from csc.settings import settings
+from declarations.settings import settings
 
 if TYPE_CHECKING:
-    from warehouse.contract import Table
+    from declarations.contract import Table
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 

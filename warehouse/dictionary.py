@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from declarations.contract import TABLES, TABLES_BY_NAME, Column, Table
+from declarations.systems import SYSTEMS, tables_exported
 from warehouse.conformed import CONFORMED_TABLES
-from warehouse.contract import TABLES, TABLES_BY_NAME, Column, Table
 from warehouse.marts import MART_TABLES
 from warehouse.raw import RAW_METADATA_COLUMNS
 from warehouse.staging import LINEAGE_COLUMNS
-from warehouse.systems import SYSTEMS, tables_exported
 
 _STAGING_TYPE_NOTE = {
     "date": "parsed from ISO, UK day-first or SQL Server datetime; 1900-01-01 -> NULL",
@@ -41,7 +41,7 @@ def _staging_note(c: Column) -> str:
 
 
 def _systems_section() -> list[str]:
-    """Each case system's SSD build against the contract, from warehouse.systems."""
+    """Each case system's SSD build against the contract, from declarations.systems."""
     out = [
         "",
         "## Case systems",
@@ -90,7 +90,7 @@ def data_dictionary_markdown() -> str:
     out = [
         "# Data dictionary",
         "",
-        "Generated from `warehouse/contract.py` by `csc dictionary`; do not edit by hand.",
+        "Generated from `declarations/contract.py` by `csc dictionary`; do not edit by hand.",
         "",
         "Every contract table exists twice in `warehouse.duckdb`: `raw.<table>` (every column as text, as",
         "received, plus load metadata) and `staging.<table>` (typed and cleaned, plus lineage). The same",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from transforms.catalogue import Catalogue
+from declarations.catalogue import Catalogue
+from declarations.contract import TABLES_BY_NAME
 from transforms.materiality import DOUBT_SCHEMA, inputs_of
-from warehouse.contract import TABLES_BY_NAME
 from warehouse.db import literal, quote
 from warehouse.raw import STATUS_FAILED, STATUS_LOADED_WITH_REJECTS, STATUS_MISSING
 

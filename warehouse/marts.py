@@ -11,13 +11,23 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from transforms.indicators import (
+    Conformed,
+    indicator_candidates,
+    indicator_records,
+    indicator_values,
+    period_ends,
+)
+from transforms.materiality import bands, records_in_doubt
+from transforms.publication import catalogue_frame, highlight_report, unavailable_indicators, with_statuses
 from warehouse.db import literal, quote, read_tables
+from warehouse.doubts import candidate_teams, figures_withheld_whole, record_doubts
 from warehouse.raw import STATUS_NOT_SUPPLIED
 
 MARTS_FILE = "marts.duckdb"
@@ -249,9 +259,7 @@ def _shape(frame: pl.DataFrame | None, name: str) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def read_conformed(con: duckdb.DuckDBPyConnection):
-    from transforms.indicators import Conformed
-
+def read_conformed(con: duckdb.DuckDBPyConnection) -> Conformed:
     return Conformed(**read_tables(con, "conformed", Conformed.__dataclass_fields__))
 
 
@@ -280,13 +288,6 @@ def build_publication(
 ) -> dict[str, pl.DataFrame]:
     """Every mart table, computed from the conformed schema (pure transforms; this reads what they need).
     ``dates_unsure``: the data-quality rules that find a record's date wrong (the materiality gate)."""
-    from datetime import datetime
-
-    from transforms.indicators import indicator_candidates, indicator_records, indicator_values, period_ends
-    from transforms.materiality import bands, records_in_doubt
-    from transforms.publication import catalogue_frame, highlight_report, unavailable_indicators, with_statuses
-    from warehouse.doubts import candidate_teams, figures_withheld_whole, record_doubts
-
     conformed = read_conformed(con)
     ends = period_ends(as_of)
     unavailable = unavailable_indicators(catalogue, *data_not_supplied(con, batch_id))

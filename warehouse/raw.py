@@ -15,11 +15,11 @@ from pathlib import Path
 
 import duckdb
 
+from declarations.contract import TABLES, Table, table
+from declarations.systems import SYSTEMS, aliases, closest_system, matching_systems, may_be_absent
 from warehouse import repair
 from warehouse.batch import Batch, BatchError, BatchFile
-from warehouse.contract import TABLES, Table, table
 from warehouse.db import comments_sql, literal, quote
-from warehouse.systems import SYSTEMS, aliases, closest_system, matching_systems, may_be_absent
 
 # Load metadata carried by every raw row.
 RAW_METADATA_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -154,7 +154,7 @@ class FileResult:
     rows_rejected: int = 0
     encoding: str | None = None
     message: str = ""
-    # Which case system's shape the header is (``warehouse.systems``): one name, several that write the
+    # Which case system's shape the header is (``declarations.systems``): one name, several that write the
     # same header ("systemc/eclipse"), "any", or the closest followed by "?" when none matches exactly.
     export_shape: str | None = None
     delimiter: str | None = None
@@ -602,7 +602,7 @@ def load_batch(
     """Load every file of a batch into raw. All of it lands, or none of it: the batch's record is written last.
 
     A batch already loaded (same files, same contents) is left alone, so loading it twice changes nothing.
-    ``system`` names the case system whose shape every file must have (``warehouse.systems``); by default each
+    ``system`` names the case system whose shape every file must have (``declarations.systems``); by default each
     file's shape is found from its header.
     """
     create_raw_schema(con)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.codes import (
+from declarations.codes import (
     ACCOMMODATION_TYPE_WORDINGS,
     CODES,
     LEADING_CODE,
@@ -30,7 +30,7 @@ from warehouse.codes import (
     NORMALISE_SQL,
     SUITABILITY_WORDINGS,
 )
-from warehouse.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
+from declarations.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
 from warehouse.db import comments_sql, literal, quote
 from warehouse.raw import STATUS_FAILED
 

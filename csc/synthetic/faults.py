@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from warehouse import codes as code_lists
-from warehouse import contract
+from declarations import codes as code_lists
+from declarations import contract
 
 from . import vocab
 from .calendar import NULL_DAY, whole_years_between

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from warehouse import contract
+from declarations import contract
 
 from .calendar import day
 from .export import write_atomically, write_table

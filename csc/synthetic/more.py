@@ -1,4 +1,4 @@
-"""The other SSD tables (``warehouse.contract.MORE_TABLES``) built from the same simulated world.
+"""The other SSD tables (``declarations.contract.MORE_TABLES``) built from the same simulated world.
 
 The core tables (``tables.Tables``) carry what the indicators need; a Liquidlogic SSD build also exports every
 other SSD table: missing episodes, health checks, legal statuses, permanence, addresses, early help, SEND and
@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from warehouse import contract
+from declarations import contract
 
 from . import events, vocab
 from .calendar import NULL_DAY, add_years, whole_years_between

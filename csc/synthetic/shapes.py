@@ -1,6 +1,6 @@
 """One batch of the simulated world written as a case system's SSD build exports it.
 
-The columns each system's build writes are declared once, in ``warehouse.systems``: this module applies them to
+The columns each system's build writes are declared once, in ``declarations.systems``: this module applies them to
 the contract-shaped frames the generator builds, and adds what the loader must cope with in each system's export:
 - values: the Liquidlogic builds (``systemc``, ``la-release``) write CP categories, episode start and end reasons,
   review participation and care-leaver activity as descriptions, and the accommodation's type with its
@@ -23,9 +23,9 @@ from datetime import date
 
 import numpy as np
 
-from warehouse import codes as code_lists
-from warehouse import contract
-from warehouse.systems import SYSTEMS, tables_exported
+from declarations import codes as code_lists
+from declarations import contract
+from declarations.systems import SYSTEMS, tables_exported
 
 from .export import STYLES, FileStyle
 from .frame import NULL_ID, Codes, Frame, Ids, codes
@@ -49,7 +49,7 @@ ROLE_CODES: dict[str, tuple[str, str, str, str]] = {
 # CSC_CASE_HOLDING_ROLES as a council exporting Mosaic or Eclipse batches written here would set it.
 MOSAIC_AND_ECLIPSE_CASE_HOLDING_ROLES = "REL.ALLWORK, AW, REL.PA, PA"
 
-# Coded columns each system writes as descriptions (warehouse.codes.DESCRIPTIONS).
+# Coded columns each system writes as descriptions (declarations.codes.DESCRIPTIONS).
 _LIQUIDLOGIC_DESCRIBED = (
     "cppl_cp_plan_initial_category",
     "cppl_cp_plan_latest_category",

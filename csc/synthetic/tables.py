@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from warehouse import contract
+from declarations import contract
 
 from . import care, events, vocab
 from .calendar import NULL_DAY, SENTINEL_DAY, add_years, whole_years_between

@@ -2,7 +2,7 @@
 
 The SSD is built by a different script for each case system (``data-to-insight/ssd-data-model``:
 ``deployment_extracts/<system>/live/`` and ``deployment_extracts_la_release/``). The contract
-(``warehouse.contract``) carries the names of the Liquidlogic build, v1.4.5. The other builds rename some columns
+(``declarations.contract``) carries the names of the Liquidlogic build, v1.4.5. The other builds rename some columns
 and leave others out; where a left-out column is a person id, the contract says how it is derived
 (``Column.derived_via``: a Mosaic CP visit's child is its plan's child).
 
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from warehouse.contract import TABLES, Column, Table, table
+from declarations.contract import TABLES, Column, Table, table
 
 
 @dataclass(frozen=True)

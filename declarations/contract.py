@@ -4,7 +4,7 @@ This is the single place a table or column is described. The raw and staging DDL
 synthetic generator, the data dictionary in the docs and the basic expectations all derive from it. The tables
 and columns are the Standard Safeguarding Dataset's (Data to Insight, ``data-to-insight/ssd-data-model``, v1.4.5,
 names as in its Liquidlogic build); how each case system's build differs from it is declared once beside this,
-in ``warehouse.systems``.
+in ``declarations.systems``.
 
 Tables come in three groups:
 - ``core``: the SSD tables the highlight indicators are built from; every nightly export must have them.
@@ -47,14 +47,14 @@ class Column:
     name: str
     kind: ColumnKind
     description: str
-    # For ``code`` columns: the name of the mapping (``warehouse.codes``) from descriptions to codes.
+    # For ``code`` columns: the name of the mapping (``declarations.codes``) from descriptions to codes.
     mapping: str | None = None
     # A column of the same table that completes a description into a code (a care leaver's accommodation type
     # and, beside it, whether it is suitable).
     mapping_with: str | None = None
     # Local extension (EXT) columns are not in the SSD itself: an export may lack them (see TableGroup).
     ext: bool = False
-    # Only some case systems' builds export this column (``warehouse.systems``); an export may lack it.
+    # Only some case systems' builds export this column (``declarations.systems``); an export may lack it.
     optional: bool = False
     # "table.column" this column refers to (a plan's referral, a visit's plan, ...).
     references: str | None = None

@@ -3,13 +3,13 @@ exceptions with the team each belongs to, and what has been alerted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 import polars as pl
 
-from expectations.runner import QualityResult
+from expectations.runner import DocsBuild, QualityResult
 
 DQ_DDL = """
 CREATE SCHEMA IF NOT EXISTS dq;
@@ -55,6 +55,9 @@ class QualitySummary:
     blocking_rules_failed: list[str]
     withheld_indicators: list[str]
     docs_index: str | None
+    # The run's Data Docs while they are still being written (the publish stage waits for them): handed on as
+    # part of the stage's result, never kept between runs.
+    docs_build: DocsBuild | None = field(default=None, repr=False, compare=False)
 
 
 def exceptions_with_teams(
@@ -141,6 +144,7 @@ def record_quality(
         blocking_rules_failed=[r.id for r in result.blocking_failures],
         withheld_indicators=sorted(result.withheld_indicators),
         docs_index=str(result.docs_index) if result.docs_index else None,
+        docs_build=result.docs_build,
     )
     return summary
 

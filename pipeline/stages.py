@@ -10,21 +10,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
-from csc.settings import case_holding_roles, settings
+from declarations.catalogue import load_catalogue
+from declarations.settings import case_holding_roles, settings
+from expectations.declared import load_rules
+from expectations.quality import QualitySummary, record_quality, rule_summary
+from expectations.runner import DocsBuild, quiet_gx, run_quality
+from transforms.timescales import Timescales
 from warehouse.batch import Batch, BatchError
 from warehouse.conformed import ConformedResult, build_and_write_conformed
 from warehouse.db import connect
-from warehouse.quality import QualitySummary
+from warehouse.marts import build_publication, publish
 from warehouse.raw import BatchLoad, load_batch
 from warehouse.staging import StagingBuild, build_staging
-
-if TYPE_CHECKING:
-    from expectations.runner import QualityResult
 
 Progress = Callable[[str], None]
 
@@ -42,9 +43,7 @@ def warm_up() -> threading.Thread | None:
         return None
 
     def import_gx() -> None:
-        from expectations.runner import _quiet_gx
-
-        _quiet_gx()
+        quiet_gx()
         import great_expectations  # noqa: F401
 
     thread = threading.Thread(target=import_gx, name="csc-import-gx", daemon=True)
@@ -134,9 +133,6 @@ def require_rows(batch_folder: Path, loaded: BatchLoad, staged: StagingBuild) ->
 def load_conformed(
     warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, progress: Progress = _silent
 ) -> ConformedResult:
-    from transforms.catalogue import load_catalogue
-    from transforms.timescales import Timescales
-
     timescales = Timescales.from_catalogue(load_catalogue(settings().indicator_catalogue))
     with connect(warehouse_dir) as con:
         _expect(con, "conformed", batch_id)
@@ -152,22 +148,13 @@ def load_conformed(
 
 
 def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> QualitySummary:
-    """Every data-quality rule (Great Expectations), results stored in ``dq``, Data Docs per run."""
-    from expectations.rules import load_rules
-    from expectations.runner import run_quality
-    from warehouse.quality import record_quality
-
+    """Every data-quality rule (Great Expectations), results stored in ``dq``, Data Docs per run (still being
+    written when this returns: the summary carries the build, and ``publish_indicators`` waits for it)."""
     docs_dir = warehouse_dir / "dq-docs" / f"{as_of:%Y%m%d}-{run_id[:8]}"
     with connect(warehouse_dir) as con:
         _expect(con, "data quality", batch_id, run_id)
         result = run_quality(con, rules=load_rules(), as_of=as_of, docs_dir=docs_dir, docs_in_background=True)
-        _docs_being_written.clear()  # one run writes at a time; an earlier run that never published is over
-        _docs_being_written[run_id] = result
         return record_quality(con, result, run_id=run_id, batch_id=batch_id, as_of=as_of)
-
-
-# Data Docs still being written, by run: publish_indicators waits for its run's before it returns.
-_docs_being_written: dict[str, QualityResult] = {}
 
 
 @dataclass
@@ -182,15 +169,12 @@ class Publication:
         return [ref for ref, (status, _) in self.not_published.items() if status == "withheld"]
 
 
-def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) -> Publication:
+def publish_indicators(
+    warehouse_dir: Path, batch_id: str, as_of: date, run_id: str, docs: DocsBuild | None = None
+) -> Publication:
     """Compute the indicators from conformed, decide what is published, withheld or unavailable (the materiality
-    gate reads the run's data-quality results), and swap in a new marts.duckdb."""
-    from expectations.rules import load_rules
-    from transforms.catalogue import load_catalogue
-    from warehouse.marts import build_publication, publish
-    from warehouse.quality import rule_summary
-
-    docs = _docs_being_written.pop(run_id, None)
+    gate reads the run's data-quality results), and swap in a new marts.duckdb. ``docs``: the run's Data Docs
+    still being written (``QualitySummary.docs_build``); a failed build fails the run before anything is published."""
     with connect(warehouse_dir) as con:
         _expect(con, "publish", batch_id, run_id)
         tables = build_publication(
@@ -204,7 +188,7 @@ def publish_indicators(warehouse_dir: Path, batch_id: str, as_of: date, run_id: 
             dates_unsure=frozenset(r.id for r in load_rules() if r.dates_unsure),
         )
     if docs is not None:
-        docs.docs_written()  # a failed Data Docs build fails the run before anything is published
+        docs.wait()
     report = tables["highlight_report"].filter(pl.col("status") != "published")
     return Publication(
         publish(warehouse_dir, tables),

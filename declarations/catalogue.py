@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warehouse.contract import TABLES_BY_NAME
+from declarations.contract import TABLES_BY_NAME
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.toml")
 PERIOD_TYPES = ("snapshot", "ytd", "rolling_year")

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from warehouse.systems import CASE_HOLDING_ROLES
+from declarations.systems import CASE_HOLDING_ROLES
 
 
 class Settings(BaseSettings):
@@ -19,7 +19,7 @@ class Settings(BaseSettings):
         2, ge=1, description="How many batches' rows raw keeps (each batch is a full six-year snapshot)."
     )
     indicator_catalogue: Path | None = Field(
-        None, description="A council's own indicator catalogue (TOML); default: transforms/indicators.toml."
+        None, description="A council's own indicator catalogue (TOML); default: declarations/indicators.toml."
     )
     demo_dir: Path = Field(Path(".csc-demo"), description="Where `csc demo` writes its batch and warehouse.")
     schedule_cron: str = Field("0 2 * * *", description="When `csc serve` runs the nightly load (cron).")

@@ -51,7 +51,7 @@ import polars as pl
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from warehouse.quality import EXCEPTION_COLUMNS  # the DQ step's exceptions, all text
+from expectations.quality import EXCEPTION_COLUMNS  # the DQ step's exceptions, all text
 
 __all__ = [
     "EXCEPTION_COLUMNS",

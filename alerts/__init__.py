@@ -1,0 +1,1 @@
+"""Data-quality alerts to the people who own the records, by team."""
