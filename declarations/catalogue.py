@@ -32,6 +32,8 @@ class Indicator:
     requires: tuple[str, ...] = ()
     # What the board must know to read the figure (printed under it in the report).
     note: str = ""
+    # The function (``transforms.indicators``) that lists the records behind the figure; a rate names its count's.
+    definition: str = ""
 
     @property
     def is_percentage(self) -> bool:
@@ -68,7 +70,18 @@ class CatalogueError(ValueError):
     pass
 
 
-_KNOWN = {"ref", "title", "section", "period_type", "polarity", "target_min", "target_upper", "requires", "note"}
+_KNOWN = {
+    "ref",
+    "title",
+    "section",
+    "period_type",
+    "polarity",
+    "target_min",
+    "target_upper",
+    "requires",
+    "note",
+    "definition",
+}
 
 
 def _check_requirement(where: str, requirement: object) -> str:
@@ -89,7 +102,7 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
     indicators = []
     for n, entry in enumerate(data.get("indicator", []), start=1):
         where = f"{source}: indicator {n} ({entry.get('ref', 'no ref')})"
-        for required in ("ref", "title", "section", "period_type", "polarity"):
+        for required in ("ref", "title", "section", "period_type", "polarity", "definition"):
             if required not in entry:
                 raise CatalogueError(f"{where}: missing {required!r}")
         if entry["period_type"] not in PERIOD_TYPES:
@@ -115,6 +128,7 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
                 params={k: v for k, v in entry.items() if k not in _KNOWN},
                 requires=tuple(_check_requirement(where, r) for r in entry.get("requires", ())),
                 note=str(entry.get("note", "")),
+                definition=str(entry["definition"]),
             )
         )
     refs = [i.ref for i in indicators]

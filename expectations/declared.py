@@ -21,9 +21,9 @@ from pathlib import Path
 
 from declarations.codes import CODES
 from declarations.contract import TABLES, Column, Table
+from declarations.tables import literal, quote
 from expectations.rules import RULES_FILE, Rule, RuleError, parse_rules
 from transforms.materiality import indicators_reading
-from warehouse.db import literal, quote
 
 PERSON = "ssd_person.pers_person_id"
 # The generator's fault kinds (csc/synthetic/faults.py) each derived rule finds, by the table a reference names.

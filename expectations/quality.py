@@ -9,42 +9,15 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from declarations.operations import ALERTS_SENT, EXCEPTIONS, RULE_RESULTS
 from expectations.runner import DocsBuild, QualityResult
+from warehouse.db import ensure_tables
 
-DQ_DDL = """
-CREATE SCHEMA IF NOT EXISTS dq;
-CREATE TABLE IF NOT EXISTS dq.rule_results (
-    run_id VARCHAR, batch_id VARCHAR, run_at TIMESTAMP, rule_id VARCHAR, description VARCHAR, severity VARCHAR,
-    owner VARCHAR, indicators VARCHAR, table_name VARCHAR, records_checked BIGINT, records_failed BIGINT,
-    records_passed BIGINT, status VARCHAR
-);
-COMMENT ON TABLE dq.rule_results IS 'Per run and rule: records checked, failed and passed. Kept for every run.';
-CREATE TABLE IF NOT EXISTS dq.exceptions (
-    run_id VARCHAR, rule_id VARCHAR, severity VARCHAR, owner VARCHAR, table_name VARCHAR, record_id VARCHAR,
-    person_id VARCHAR, column_name VARCHAR, value VARCHAR, message VARCHAR, team_id VARCHAR
-);
-COMMENT ON TABLE dq.exceptions IS 'The latest run''s failing records, one row per record and rule, with its team.';
-CREATE TABLE IF NOT EXISTS dq.alerts_sent (
-    owner VARCHAR, rule_id VARCHAR, table_name VARCHAR, record_id VARCHAR, run_id VARCHAR, sent_at TIMESTAMP
-);
-COMMENT ON TABLE dq.alerts_sent IS 'Exceptions already sent to their owners, so each run alerts only what is new.';
-"""
+DQ_TABLES = (RULE_RESULTS, EXCEPTIONS, ALERTS_SENT)
 
 
 # dq.exceptions, as the alerts read them: one row per failing record per rule, all text.
-EXCEPTION_COLUMNS = (
-    "run_id",
-    "rule_id",
-    "severity",
-    "owner",
-    "table_name",
-    "record_id",
-    "person_id",
-    "column_name",
-    "value",
-    "message",
-    "team_id",
-)
+EXCEPTION_COLUMNS = EXCEPTIONS.column_names
 
 
 @dataclass
@@ -85,7 +58,7 @@ def record_quality(
     con: duckdb.DuckDBPyConnection, result: QualityResult, *, run_id: str, batch_id: str, as_of: date
 ) -> QualitySummary:
     """Store the run's results and its exceptions (with rule details and teams); return the summary."""
-    con.execute(DQ_DDL)
+    ensure_tables(con, DQ_TABLES)
     rules = pl.DataFrame(
         [
             (

@@ -20,9 +20,9 @@ import duckdb
 import polars as pl
 
 from declarations.contract import TABLES_BY_NAME
+from declarations.tables import literal, quote
 from expectations.rules import BATCH_TABLE, Rule
 from expectations.suites import basic_rules, flag_column, read_suites
-from warehouse.db import literal, quote
 
 SUMMARY_PAGE = "summary.html"
 

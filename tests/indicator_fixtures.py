@@ -10,7 +10,7 @@ from declarations.catalogue import load_catalogue
 from declarations.contract import TABLES
 from tests.frames import staging
 from transforms.conformed import build_conformed
-from transforms.indicators import INDICATOR_RECORDS, Conformed, indicator_values
+from transforms.indicators import DEFINITIONS, Conformed, indicator_values
 
 CATALOGUE = load_catalogue()
 
@@ -24,7 +24,7 @@ def conformed(as_of: date = date(2023, 8, 31), **csvs: str) -> Conformed:
 
 
 def records(ref: str, c: Conformed, e: date = date(2023, 8, 31)) -> pl.DataFrame:
-    return INDICATOR_RECORDS[ref](c, CATALOGUE, CATALOGUE[ref], e).collect().sort("record_id")
+    return DEFINITIONS[CATALOGUE[ref].definition](c, CATALOGUE, CATALOGUE[ref], e).collect().sort("record_id")
 
 
 def numerator_ids(ref: str, c: Conformed, e: date = date(2023, 8, 31)) -> tuple[list[str], list[str]]:
@@ -41,7 +41,7 @@ def values(c: Conformed, ends: list[date], refs: list[str]) -> pl.DataFrame:
     for ref in refs:
         for e in ends:
             frames.append(
-                INDICATOR_RECORDS[ref.removesuffix(".rate")](
+                DEFINITIONS[CATALOGUE[ref].definition](
                     c, CATALOGUE, CATALOGUE[ref.removesuffix(".rate")], e
                 ).with_columns(pl.lit(ref.removesuffix(".rate")).alias("indicator_ref"), pl.lit(e).alias("period_end"))
             )

@@ -17,8 +17,11 @@ import pytest
 from csc.synthetic import FAULT_KINDS, generate_batch
 from declarations.catalogue import load_catalogue
 from declarations.contract import TABLES_BY_NAME
+from declarations.operations import LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS
 from expectations.declared import load_rules
 from expectations.runner import evaluate_rules
+from warehouse.db import ensure_tables
+from warehouse.staging import STAGING_RECORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2023, 8, 31)
@@ -86,12 +89,8 @@ BATCH_RULES = [r for r in RULES if r["table"] == BATCH_TABLE]
 def _history(manifest: dict[str, list[tuple[str, str, int]]], extract_dates: dict[str, date]):
     """A warehouse with only raw.load_batches, raw.load_manifest and staging.current_batch: batches loaded in the
     order given, the last one staged. manifest: batch id -> (table, status, rows)."""
-    from warehouse.raw import METADATA_DDL as RAW_DDL
-    from warehouse.staging import METADATA_DDL as STAGING_DDL
-
     con = duckdb.connect()
-    con.execute(RAW_DDL)
-    con.execute(STAGING_DDL)
+    ensure_tables(con, (LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS, *STAGING_RECORDS))
     for n, (batch_id, files) in enumerate(manifest.items()):
         finished = f"2023-09-0{n + 1} 02:00:00"
         con.execute(

@@ -348,7 +348,10 @@ I5,D,IRS,IRO,2023-06-01
 
 
 def test_catalogue_rejects_what_a_council_might_get_wrong():
-    good = '[settings]\nchild_population = 1000\n[[indicator]]\nref = "9"\ntitle = "t"\nsection = "s"\n'
+    good = (
+        '[settings]\nchild_population = 1000\n[[indicator]]\nref = "9"\ntitle = "t"\nsection = "s"\n'
+        'definition = "cp_count_1_3"\n'
+    )
     assert parse_catalogue(good + 'period_type = "snapshot"\npolarity = "count"\n').child_population == 1000
     with pytest.raises(CatalogueError, match="needs target_min and target_upper"):
         parse_catalogue(good + 'period_type = "snapshot"\npolarity = "higher"\n')
@@ -356,5 +359,9 @@ def test_catalogue_rejects_what_a_council_might_get_wrong():
         parse_catalogue(good + 'period_type = "weekly"\npolarity = "count"\n')
     with pytest.raises(CatalogueError, match="lower is better"):
         parse_catalogue(good + 'period_type = "snapshot"\npolarity = "lower"\ntarget_min = 5\ntarget_upper = 10\n')
+    with pytest.raises(CatalogueError, match="missing 'definition'"):
+        parse_catalogue(
+            good.replace('definition = "cp_count_1_3"\n', "") + 'period_type = "snapshot"\npolarity = "count"\n'
+        )
     assert [i.ref for i in CATALOGUE.indicators][:3] == ["1.1", "1.2", "1.3"]
     assert len([i for i in CATALOGUE.indicators if i.polarity != "rate"]) == 17

@@ -23,6 +23,7 @@ child_population = 10000
 
 [[indicator]]
 ref = "4.7.2"
+definition = "cp_visits_4_7_2"
 title = "CP visits in 10 working days"
 section = "Visits"
 period_type = "snapshot"
@@ -33,6 +34,7 @@ timescale_working_days = 10
 
 [[indicator]]
 ref = "1.3"
+definition = "cp_count_1_3"
 title = "Children on CP plans"
 section = "Counts"
 period_type = "snapshot"
@@ -40,6 +42,7 @@ polarity = "count"
 
 [[indicator]]
 ref = "4.8"
+definition = "cp_reviews_4_8"
 title = "CP plans reviewed in time"
 section = "Reviews"
 period_type = "snapshot"

@@ -11,14 +11,14 @@ from xml.etree import ElementTree
 import polars as pl
 
 from csc.report import format_band, render_html, render_text, write_excel
-from warehouse.marts import MARTS_BY_NAME
+from declarations.marts import MARTS_BY_NAME
 
 AS_OF = date(2023, 8, 31)
 MONTHS = [date(2023, m, 28) for m in range(3, 9)]
 
 
 def report_rows() -> pl.DataFrame:
-    columns = [c for c, _ in MARTS_BY_NAME["highlight_report"].columns]
+    columns = MARTS_BY_NAME["highlight_report"].column_names
     base = {c: None for c in columns} | {f"month_end_{n}": m for n, m in enumerate(MONTHS, start=1)}
     rows = [
         base

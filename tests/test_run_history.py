@@ -7,8 +7,10 @@ from datetime import date
 import duckdb
 import pytest
 
+from declarations.operations import RUNS
 from tests.conftest import write_batch
 from tests.test_ingest import CP_VISITS_HEADER, PERSON_HEADER
+from warehouse.db import ensure_tables
 
 
 @pytest.mark.slow
@@ -83,9 +85,7 @@ def test_one_writer_per_warehouse_stale_runs_abandoned_and_leftovers_cleared(pre
 
     # what a run killed with kill -9 leaves: its row still running, raw's transcoded copy, a half-built publication
     with duckdb.connect(str(wh / "warehouse.duckdb")) as con:
-        from warehouse.runs import RUNS_DDL
-
-        con.execute(RUNS_DDL)
+        ensure_tables(con, (RUNS,))
         con.execute("INSERT INTO ops.runs (run_id, started_at, status) VALUES ('r-killed', now(), 'running')")
     (wh / "tmp").mkdir(exist_ok=True)
     (wh / "tmp" / "ssd_person.abc.utf8.csv").write_text("half")

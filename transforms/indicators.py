@@ -8,25 +8,19 @@ the whole service and for each team. Targets, timescales and the child populatio
 from __future__ import annotations
 
 import calendar as _calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
 
 from declarations.catalogue import Catalogue, Indicator
+from declarations.marts import MARTS_BY_NAME
 from transforms.calendar import add_working_days
 from transforms.people import age_at
 
-RECORD_SCHEMA = {
-    "person_id": pl.String,
-    "record_id": pl.String,
-    "team_id": pl.String,
-    "worker_id": pl.String,
-    "in_numerator": pl.Boolean,
-    "key_date": pl.Date,
-    "due_date": pl.Date,
-    "detail": pl.String,
-}
+# One record of the drill-through (marts.indicator_records), without the indicator and period it is for.
+RECORD_SCHEMA = MARTS_BY_NAME["indicator_records"].polars_schema(without=("indicator_ref", "period_end"))
 
 
 @dataclass(frozen=True)
@@ -254,6 +248,19 @@ def _date_text(column: str) -> pl.Expr:
 # ---- the indicators ----------------------------------------------------------------------------------------------
 
 
+# An indicator's definition: every record behind it at period end ``e``, in RECORD_SCHEMA. The catalogue names the
+# definition each indicator uses (``definition``); a rate shares its count's.
+IndicatorDefinition = Callable[[Conformed, Catalogue, Indicator, date], pl.LazyFrame]
+DEFINITIONS: dict[str, IndicatorDefinition] = {}
+
+
+def definition(function: IndicatorDefinition) -> IndicatorDefinition:
+    """Make a function an indicator definition the catalogue can name (by the function's name)."""
+    DEFINITIONS[function.__name__] = function
+    return function
+
+
+@definition
 def management_oversight_1_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     window = ind.param("window_days")
     latest = (
@@ -285,18 +292,22 @@ def _cohort_count(cohort: pl.LazyFrame, c: Conformed, cat: Catalogue, e: date, k
     )
 
 
-def cin_count_1_2(c, cat, ind, e):
+@definition
+def cin_count_1_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     return _cohort_count(cin_cohort(c, cat, e), c, cat, e, "referral_date", "referral open")
 
 
-def cp_count_1_3(c, cat, ind, e):
+@definition
+def cp_count_1_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     return _cohort_count(cp_cohort(c, e), c, cat, e, "plan_start_date", "CP plan")
 
 
-def cla_count_1_4(c, cat, ind, e):
+@definition
+def cla_count_1_4(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     return _cohort_count(cla_cohort(c, e), c, cat, e, "episode_start_date", "CLA episode")
 
 
+@definition
 def contacts_2_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     """The decision due date (``timescale_working_days`` after the contact) is built into conformed.contact."""
     undecided_at_e = pl.col("decision_date").is_null() | (pl.col("decision_date") > e)
@@ -313,6 +324,7 @@ def contacts_2_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.La
     )
 
 
+@definition
 def assessments_2_10a(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     """The due date (``timescale_working_days`` after the referral) is built into conformed.assessment."""
     days = ind.param("timescale_working_days")
@@ -338,6 +350,7 @@ def _open_cin_plans(c: Conformed, e: date) -> pl.LazyFrame:
     )
 
 
+@definition
 def cin_plan_3_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     frame = with_team_at(cin_cohort(c, cat, e), c, cat, e).join(_open_cin_plans(c, e), on="person_id", how="left")
     return _child_records(
@@ -348,6 +361,7 @@ def cin_plan_3_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.La
     )
 
 
+@definition
 def cin_plan_reviews_3_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     since = months_before(e, ind.param("window_months"))
     plans = c.cin_plan.filter(open_at(e)).select("person_id", "cin_plan_id")
@@ -382,6 +396,7 @@ def _with_latest_seen_visit(cohort: pl.LazyFrame, c: Conformed, cat: Catalogue, 
     return with_team_at(cohort, c, cat, e).join(latest_seen_visit(c, e), on="person_id", how="left")
 
 
+@definition
 def cin_visits_3_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days = ind.param("window_days")
     frame = _with_latest_seen_visit(cin_cohort(c, cat, e), c, cat, e)
@@ -394,6 +409,7 @@ def cin_visits_3_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.
     )
 
 
+@definition
 def cp_visits_4_7_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     n = ind.param("timescale_working_days")
     frame = _with_latest_seen_visit(cp_cohort(c, e), c, cat, e)
@@ -437,6 +453,7 @@ def cp_review_chain_at(c: Conformed, ind: Indicator, e: date) -> pl.LazyFrame:
     )
 
 
+@definition
 def cp_reviews_4_8(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     first = ind.param("first_review_months")
     chains = cp_review_chain_at(c, ind, e).filter(pl.col("plan_start_date") <= months_before(e, first))
@@ -460,6 +477,7 @@ def cp_reviews_4_8(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.
     )
 
 
+@definition
 def cla_assessment_5_10(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days = ind.param("window_days")
     latest = (
@@ -480,6 +498,7 @@ def cla_assessment_5_10(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -
     )
 
 
+@definition
 def cla_visits_5_11(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days, grace = ind.param("window_days"), ind.param("new_episode_grace_days")
     frame = _with_latest_seen_visit(cla_cohort(c, e), c, cat, e)
@@ -498,6 +517,7 @@ def cla_visits_5_11(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl
     )
 
 
+@definition
 def cla_reviews_5_18(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     records = c.cla_review_chain.filter(in_period("due_date", ind, e))
     frame = with_team_at(records, c, cat, e)
@@ -529,7 +549,8 @@ def _care_leavers(c: Conformed, cat: Catalogue, e: date, in_numerator: pl.Expr, 
     )
 
 
-def care_leavers_in_touch_6_1(c, cat, ind, e):
+@definition
+def care_leavers_in_touch_6_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     days = ind.param("window_days")
     return _care_leavers(
         c,
@@ -543,11 +564,13 @@ def care_leavers_in_touch_6_1(c, cat, ind, e):
     )
 
 
-def care_leavers_eet_6_2(c, cat, ind, e):
+@definition
+def care_leavers_eet_6_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     return _care_leavers(c, cat, e, pl.col("is_eet"), pl.lit("activity ") + pl.col("activity_code").fill_null("none"))
 
 
-def care_leavers_accommodation_6_3(c, cat, ind, e):
+@definition
+def care_leavers_accommodation_6_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
     return _care_leavers(
         c,
         cat,
@@ -557,37 +580,17 @@ def care_leavers_accommodation_6_3(c, cat, ind, e):
     )
 
 
-INDICATOR_RECORDS = {
-    "1.1": management_oversight_1_1,
-    "1.2": cin_count_1_2,
-    "1.3": cp_count_1_3,
-    "1.3.rate": cp_count_1_3,
-    "1.4": cla_count_1_4,
-    "1.4.rate": cla_count_1_4,
-    "2.1": contacts_2_1,
-    "2.10a": assessments_2_10a,
-    "3.1": cin_plan_3_1,
-    "3.2": cin_plan_reviews_3_2,
-    "3.3": cin_visits_3_3,
-    "4.7.2": cp_visits_4_7_2,
-    "4.8": cp_reviews_4_8,
-    "5.10": cla_assessment_5_10,
-    "5.11": cla_visits_5_11,
-    "5.18": cla_reviews_5_18,
-    "6.1": care_leavers_in_touch_6_1,
-    "6.2": care_leavers_eet_6_2,
-    "6.3": care_leavers_accommodation_6_3,
-}
-
-
 def indicator_records(c: Conformed, cat: Catalogue, ends: list[date]) -> pl.LazyFrame:
     """Every record behind every indicator at every period end. Rates share their count's records."""
     frames = []
     for ind in cat.indicators:
         if ind.polarity == "rate":
             continue
-        if ind.ref not in INDICATOR_RECORDS:
-            raise KeyError(f"indicator {ind.ref} is in the catalogue but has no definition in transforms/indicators.py")
+        if ind.definition not in DEFINITIONS:
+            raise KeyError(
+                f"indicator {ind.ref}: the catalogue names definition {ind.definition!r}, which "
+                f"transforms/indicators.py does not have (it has {', '.join(sorted(DEFINITIONS))})"
+            )
         if ind.ref not in EVENT_INDICATORS and ind.period_type != "snapshot":
             raise ValueError(
                 f"indicator {ind.ref} is measured at the period end: its period_type must be snapshot, not "
@@ -595,7 +598,7 @@ def indicator_records(c: Conformed, cat: Catalogue, ends: list[date]) -> pl.Lazy
             )
         for e in ends:
             frames.append(
-                INDICATOR_RECORDS[ind.ref](c, cat, ind, e).with_columns(
+                DEFINITIONS[ind.definition](c, cat, ind, e).with_columns(
                     pl.lit(ind.ref).alias("indicator_ref"), pl.lit(e).alias("period_end")
                 )
             )

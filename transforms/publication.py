@@ -8,10 +8,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from declarations.catalogue import Catalogue
+from declarations.marts import MARTS_BY_NAME, TREND_MONTHS
 from transforms.indicators import financial_year_start, month_end, months_before
 from transforms.materiality import material
-
-TREND_MONTHS = 6
 
 
 def trend_month_ends(as_of: date, months: int = TREND_MONTHS) -> list[date]:
@@ -58,26 +57,7 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
             "status_reason": now.get("status_reason"),
         }
         rows.append(row)
-    schema = {
-        "indicator_ref": pl.String,
-        "section": pl.String,
-        "title": pl.String,
-        "previous_financial_year": pl.Float64,
-        "numerator": pl.Int64,
-        "denominator": pl.Int64,
-        "current_value": pl.Float64,
-        "value_low": pl.Float64,
-        "value_high": pl.Float64,
-        "records_in_doubt": pl.Int64,
-        "period_type": pl.String,
-        **{f"month_end_{n}": pl.Date for n in range(1, TREND_MONTHS + 1)},
-        **{f"value_month_{n}": pl.Float64 for n in range(1, TREND_MONTHS + 1)},
-        "target_min": pl.Float64,
-        "target_upper": pl.Float64,
-        "rag": pl.String,
-        "status": pl.String,
-        "status_reason": pl.String,
-    }
+    schema = MARTS_BY_NAME["highlight_report"].polars_schema()
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 

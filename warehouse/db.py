@@ -7,18 +7,15 @@ Only one process may open a DuckDB file read-write, and a reader in another proc
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from declarations.settings import settings
-
-if TYPE_CHECKING:
-    from declarations.contract import Table
+from declarations.tables import Declared, quote
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 
@@ -73,23 +70,19 @@ def connect(warehouse_dir: Path, *, read_only: bool = False) -> Iterator[duckdb.
         con.close()
 
 
-def quote(name: str) -> str:
-    """A DuckDB identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A DuckDB string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def comments_sql(t: Table, schema: str, extra: tuple[tuple[str, str, str], ...]) -> list[str]:
-    stmts = [f"COMMENT ON TABLE {schema}.{quote(t.name)} IS {literal(t.description)}"]
-    stmts += [
-        f"COMMENT ON COLUMN {schema}.{quote(t.name)}.{quote(c.name)} IS {literal(c.description)}" for c in t.columns
-    ]
-    stmts += [f"COMMENT ON COLUMN {schema}.{quote(t.name)}.{quote(name)} IS {literal(desc)}" for name, _, desc in extra]
-    return stmts
+def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[Declared]) -> None:
+    """Create each declared table that is not there, add the columns declared since a table was made (warehouses
+    made by an earlier release gain them), and write every table's and column's description as its comment."""
+    existing: dict[tuple[str, str], set[str]] = {}
+    for schema, name, column in con.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
+    ).fetchall():
+        existing.setdefault((schema, name), set()).add(column)
+    for t in tables:
+        have = existing.get((t.schema, t.name))
+        statements = t.create_sql() if have is None else [t.add_column_sql(c) for c in t.column_names if c not in have]
+        for statement in [*statements, *t.comments_sql()]:
+            con.execute(statement)
 
 
 def read_tables(

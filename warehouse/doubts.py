@@ -9,8 +9,8 @@ import polars as pl
 
 from declarations.catalogue import Catalogue
 from declarations.contract import TABLES_BY_NAME
+from declarations.tables import literal, quote
 from transforms.materiality import DOUBT_SCHEMA, inputs_of
-from warehouse.db import literal, quote
 from warehouse.raw import STATUS_FAILED, STATUS_LOADED_WITH_REJECTS, STATUS_MISSING
 
 # The columns of an allocation that say who holds the case, not whether there is one.

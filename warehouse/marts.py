@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from declarations.marts import MARTS_BY_NAME
+from declarations.tables import quote
 from transforms.indicators import (
     Conformed,
     indicator_candidates,
@@ -26,187 +27,11 @@ from transforms.indicators import (
 )
 from transforms.materiality import bands, records_in_doubt
 from transforms.publication import catalogue_frame, highlight_report, unavailable_indicators, with_statuses
-from warehouse.db import literal, quote, read_tables
+from warehouse.db import read_tables
 from warehouse.doubts import candidate_teams, figures_withheld_whole, record_doubts
 from warehouse.raw import STATUS_NOT_SUPPLIED
 
 MARTS_FILE = "marts.duckdb"
-
-
-@dataclass(frozen=True)
-class MartTable:
-    name: str
-    description: str
-    columns: tuple[tuple[str, str], ...]
-
-
-MONTHS = 6
-MART_TABLES: tuple[MartTable, ...] = (
-    MartTable(
-        "indicator_values",
-        "Every indicator at every period end, for the whole service (team_id null) and each team.",
-        (
-            ("indicator_ref", "Indicator reference, e.g. '4.7.2' ('1.3.rate' and '1.4.rate' are rates per 10,000)."),
-            ("period_end", "The period end E: a month end, the previous financial year end, or the run's as-of date."),
-            ("team_id", "Team (ssd_department.dept_team_id), 'unallocated', or null for the whole service."),
-            ("numerator", "Children or events meeting the measure; for counts and rates, the count."),
-            ("denominator", "Children or events measured; null for counts and rates."),
-            ("value", "A percentage 0-100, a count, or a rate per 10,000 children."),
-            (
-                "value_low",
-                "The lowest the figure could be if every record in doubt went the other way (the value when none is "
-                "in doubt; null when it is unavailable or every record is in doubt).",
-            ),
-            ("value_high", "The highest the figure could be if every record in doubt went the other way."),
-            (
-                "records_in_doubt",
-                "Records that a data-quality problem could move into or out of this figure (see indicator_doubts).",
-            ),
-            ("period_type", "snapshot, ytd (financial year to date) or rolling_year."),
-            ("target_min", "Corporate minimum target."),
-            ("target_upper", "Corporate upper target."),
-            ("rag", "green, amber or red against the targets; null for counts, rates, empty or withheld figures."),
-            (
-                "status",
-                "published (with its band); withheld when the records in doubt could move it across a RAG boundary "
-                "or beyond its tolerance, or every record behind it is in doubt; unavailable when the export lacks "
-                "the data it needs (numerator, denominator and value then empty).",
-            ),
-            ("status_reason", "Why a figure is withheld or unavailable (the rules that failed, the data missing)."),
-        ),
-    ),
-    MartTable(
-        "indicator_records",
-        "The drill-through: for each indicator and period end, every child or event counted, whether it is in the "
-        "numerator, and the dates that decided it.",
-        (
-            ("indicator_ref", "Indicator reference."),
-            ("period_end", "Period end."),
-            ("person_id", "The child (case-system id; no names are published)."),
-            ("record_id", "The child, event or plan the row is about (e.g. contact id, CP plan id)."),
-            ("team_id", "Team the record counts for."),
-            ("worker_id", "Worker allocated (case-system id)."),
-            ("in_numerator", "True if the record meets the measure."),
-            ("key_date", "The date that decided it (e.g. the latest seen visit)."),
-            ("due_date", "The deadline it was measured against, where there is one."),
-            ("detail", "Plain-English explanation of the dates that decided it."),
-        ),
-    ),
-    MartTable(
-        "indicator_doubts",
-        "The records in doubt behind each indicator: each problem the data-quality checks found (a rule's "
-        "exception, a value staging could not type, a record conformed left out, a row rejected at load) linked to "
-        "the indicators whose figures it can move. The records to fix.",
-        (
-            ("indicator_ref", "Indicator whose figures the problem can move."),
-            (
-                "role",
-                "membership (the records that make a child or event counted), cohort (what else decides it: an "
-                "open CP plan keeps a child out of CIN), measure (whether a counted record meets the measure) or "
-                "allocation (which team a child counts for).",
-            ),
-            ("table_name", "Contract table holding the record."),
-            ("record_id", "The record's key in that table (null when it is not known: a row rejected at load)."),
-            ("person_id", "The child (case-system id), where known."),
-            ("source", "What found it: a data-quality rule id (see dq_rule_summary) or the load stage."),
-            ("reason", "What is wrong."),
-        ),
-    ),
-    MartTable(
-        "highlight_report",
-        "The monthly highlight report as the board sees it: one row per indicator at the run's period end.",
-        (
-            ("indicator_ref", "Indicator reference."),
-            ("section", "Report section."),
-            ("title", "Performance measure."),
-            (
-                "previous_financial_year",
-                "Value at the end of the previous financial year (31 March); null when withheld or unavailable then.",
-            ),
-            ("numerator", "Numerator now (the count for counts); null when withheld or unavailable."),
-            ("denominator", "Denominator now; null when withheld or unavailable."),
-            ("current_value", "Value now; null when withheld or unavailable (never shown to the board)."),
-            ("value_low", "The lowest the current figure could be, given the records in doubt."),
-            ("value_high", "The highest it could be."),
-            ("records_in_doubt", "Records in doubt behind the current figure (indicator_doubts)."),
-            ("period_type", "snapshot, ytd or rolling_year."),
-            *[(f"month_end_{n}", f"Month end {n} of the six-month trend (1 = oldest).") for n in range(1, MONTHS + 1)],
-            *[
-                (f"value_month_{n}", f"Value at month end {n}; null when withheld or unavailable then.")
-                for n in range(1, MONTHS + 1)
-            ],
-            ("target_min", "Minimum target."),
-            ("target_upper", "Upper target."),
-            ("rag", "RAG now."),
-            ("status", "published, withheld or unavailable."),
-            ("status_reason", "Why it is withheld or unavailable."),
-        ),
-    ),
-    MartTable(
-        "indicator_catalogue",
-        "The catalogue the figures were computed with: titles, period types, polarity, targets and timescales.",
-        (
-            ("indicator_ref", "Indicator reference."),
-            ("section", "Report section."),
-            ("title", "Performance measure."),
-            ("period_type", "snapshot, ytd or rolling_year."),
-            ("polarity", "higher or lower is better, count, or rate."),
-            ("target_min", "Minimum target."),
-            ("target_upper", "Upper target."),
-            ("timescales", "The indicator's windows and timescales, as in the catalogue file."),
-            ("note", "What the board must know to read the figure (the report prints it under the title)."),
-        ),
-    ),
-    MartTable(
-        "teams",
-        "Team names for the team ids in the other tables.",
-        (("team_id", "Team id."), ("team_name", "Team name."), ("service_area_name", "Parent unit.")),
-    ),
-    MartTable(
-        "dq_exceptions",
-        "Every record that breaks a data-quality rule in this run: what to fix, where, and why.",
-        (
-            ("run_id", "Pipeline run."),
-            ("rule_id", "Rule broken (see dq_rule_summary)."),
-            ("severity", "blocking (withholds the indicators it affects) or warning."),
-            ("owner", "Who fixes it: 'team' (the child's team) or a data role."),
-            ("table_name", "Contract table holding the record (batch for batch-level rules)."),
-            ("record_id", "The record's primary key in that table, as in the generator's faults log."),
-            ("person_id", "The child (case-system id)."),
-            ("column_name", "The column to fix."),
-            ("value", "The value found."),
-            ("message", "What is wrong, in plain English."),
-        ),
-    ),
-    MartTable(
-        "dq_rule_summary",
-        "Per data-quality rule in this run: records checked, failed and passed, and the previous run's failures.",
-        (
-            ("rule_id", "Rule id."),
-            ("description", "What the rule checks."),
-            ("severity", "blocking or warning."),
-            ("owner", "Who fixes failures."),
-            ("indicators", "Indicators whose figures the problem can make wrong."),
-            ("table_name", "Contract table checked."),
-            ("records_checked", "Records checked."),
-            ("records_failed", "Records breaking the rule."),
-            ("records_passed", "Records passing."),
-            ("previous_records_failed", "Records failing in the previous run (null for the first run)."),
-            ("status", "passed or failed."),
-        ),
-    ),
-    MartTable(
-        "publication",
-        "This publication: the run, batch and as-of date it was built from.",
-        (
-            ("run_id", "Pipeline run (Prefect flow run id)."),
-            ("batch_id", "Batch the figures come from."),
-            ("as_of", "The batch's extract date (the current period end)."),
-            ("published_at", "When the publication was built."),
-        ),
-    ),
-)
-MARTS_BY_NAME = {t.name: t for t in MART_TABLES}
 
 
 def marts_path(warehouse_dir: Path) -> Path:
@@ -234,15 +59,11 @@ def publish(warehouse_dir: Path, tables: dict[str, pl.DataFrame]) -> Path:
         with duckdb.connect(str(building)) as con:
             for name, frame in tables.items():
                 t = MARTS_BY_NAME[name]
-                declared = [c for c, _ in t.columns]
-                if frame.columns != declared:
-                    raise ValueError(f"marts.{name}: columns {frame.columns} differ from the declaration {declared}")
-                con.register("mart_frame", frame.to_arrow())
+                con.register("mart_frame", t.conform(frame).to_arrow())
                 con.execute(f"CREATE TABLE {quote(name)} AS SELECT * FROM mart_frame")
                 con.unregister("mart_frame")
-                con.execute(f"COMMENT ON TABLE {quote(name)} IS {literal(t.description)}")
-                for column, description in t.columns:
-                    con.execute(f"COMMENT ON COLUMN {quote(name)}.{quote(column)} IS {literal(description)}")
+                for statement in t.comments_sql():
+                    con.execute(statement)
             con.execute("CHECKPOINT")
         os.replace(building, final)
     finally:
@@ -253,7 +74,7 @@ def publish(warehouse_dir: Path, tables: dict[str, pl.DataFrame]) -> Path:
 
 def _shape(frame: pl.DataFrame | None, name: str) -> pl.DataFrame:
     """A mart table in its declared columns (empty, all text, when the step that fills it did not run)."""
-    columns = [c for c, _ in MARTS_BY_NAME[name].columns]
+    columns = list(MARTS_BY_NAME[name].column_names)
     if frame is None:
         return pl.DataFrame(schema={c: pl.String for c in columns})
     return frame.select(columns)
@@ -319,7 +140,7 @@ def build_publication(
     )
     values = with_statuses(
         values, catalogue, unavailable, figures_withheld_whole(con, batch_id, dq_rule_summary, catalogue)
-    ).select([c for c, _ in MARTS_BY_NAME["indicator_values"].columns])
+    ).select(MARTS_BY_NAME["indicator_values"].column_names)
     doubts = in_doubt.filter(~pl.col("indicator_ref").is_in(sorted(unavailable))).sort(
         "indicator_ref", "table_name", "person_id", "record_id", nulls_last=True
     )
@@ -327,7 +148,7 @@ def build_publication(
     return {
         "indicator_values": values,
         "indicator_records": records_frame,
-        "indicator_doubts": doubts.select([c for c, _ in MARTS_BY_NAME["indicator_doubts"].columns]),
+        "indicator_doubts": doubts.select(MARTS_BY_NAME["indicator_doubts"].column_names),
         "highlight_report": highlight_report(values, catalogue, as_of),
         "indicator_catalogue": catalogue_frame(catalogue),
         "teams": teams,

@@ -16,94 +16,16 @@ from pathlib import Path
 import duckdb
 
 from declarations.contract import TABLES, Table, table
+from declarations.operations import LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS
+from declarations.registry import in_layer
 from declarations.systems import SYSTEMS, aliases, closest_system, matching_systems, may_be_absent
+from declarations.tables import literal, quote
 from warehouse import repair
 from warehouse.batch import Batch, BatchError, BatchFile
-from warehouse.db import comments_sql, literal, quote
+from warehouse.db import ensure_tables
 
-# Load metadata carried by every raw row.
-RAW_METADATA_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    (
-        "_extra_columns",
-        "MAP(VARCHAR, VARCHAR)",
-        "Columns in the file that the contract does not list, by name.",
-    ),
-    ("_batch_id", "VARCHAR", "Batch the row arrived in (a fingerprint of the batch's files)."),
-    ("_source_file", "VARCHAR", "Name of the file the row came from."),
-    (
-        "_row_number",
-        "BIGINT",
-        "Position of the row among the file's data rows (1 = first row after the header).",
-    ),
-    ("_loaded_at", "TIMESTAMP", "When the row was loaded."),
-    ("_file_sha256", "VARCHAR", "SHA-256 checksum of the file the row came from."),
-)
-
-METADATA_DDL = """
-CREATE SCHEMA IF NOT EXISTS raw;
-CREATE TABLE IF NOT EXISTS raw.load_batches (
-    batch_id VARCHAR PRIMARY KEY,
-    batch_folder VARCHAR,
-    extract_date DATE,
-    files_received INTEGER,
-    rows_loaded BIGINT,
-    rows_rejected BIGINT,
-    files_failed INTEGER,
-    started_at TIMESTAMP,
-    finished_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS raw.load_manifest (
-    batch_id VARCHAR,
-    table_name VARCHAR,
-    file_name VARCHAR,
-    file_format VARCHAR,
-    encoding VARCHAR,
-    file_sha256 VARCHAR,
-    file_bytes BIGINT,
-    rows_loaded BIGINT,
-    rows_rejected BIGINT,
-    status VARCHAR,
-    message VARCHAR,
-    loaded_at TIMESTAMP
-);
--- Added after the first release: warehouses made before it gain them here.
-ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS export_shape VARCHAR;
-ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS delimiter VARCHAR;
-ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_renamed VARCHAR[];
-ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_absent VARCHAR[];
-ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS columns_derived VARCHAR[];
-ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS file_lines BIGINT;
-CREATE TABLE IF NOT EXISTS raw.load_rejects (
-    batch_id VARCHAR,
-    table_name VARCHAR,
-    file_name VARCHAR,
-    line BIGINT,
-    column_name VARCHAR,
-    error_type VARCHAR,
-    message VARCHAR,
-    received_line VARCHAR
-);
-"""
-
-MANIFEST_COLUMNS = (
-    "batch_id",
-    "table_name",
-    "file_name",
-    "file_format",
-    "encoding",
-    "file_sha256",
-    "file_bytes",
-    "rows_loaded",
-    "rows_rejected",
-    "status",
-    "message",
-    "export_shape",
-    "delimiter",
-    "columns_renamed",
-    "columns_absent",
-    "columns_derived",
-    "file_lines",
-)
+# raw.load_manifest as the loader fills it (loaded_at is the time it writes the row).
+MANIFEST_COLUMNS = tuple(c for c in LOAD_MANIFEST.column_names if c != "loaded_at")
 
 STATUS_LOADED = "loaded"
 STATUS_LOADED_WITH_REJECTS = "loaded_with_rejects"
@@ -115,34 +37,10 @@ STATUS_NOT_SUPPLIED = "not_supplied"
 STATUS_IGNORED = "ignored"
 
 
-def raw_table_ddl(t: Table) -> str:
-    columns = [f"{quote(c.name)} VARCHAR" for c in t.columns]
-    columns += [f"{quote(name)} {sql_type}" for name, sql_type, _ in RAW_METADATA_COLUMNS]
-    return f"CREATE TABLE IF NOT EXISTS raw.{quote(t.name)} (\n    " + ",\n    ".join(columns) + "\n);"
-
-
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Every raw table, with its comments; a table declared since the warehouse was made is created, and a
-    column declared since is added."""
-    con.execute(METADATA_DDL)
-    existing: dict[str, set[str]] = {}
-    for name, column in con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND database_name = "
-        "current_database()"
-    ).fetchall():
-        existing.setdefault(name, set()).add(column)
-    for t in TABLES:
-        have = existing.get(t.name)
-        if have is None:
-            con.execute(raw_table_ddl(t))
-        elif all(c.name in have for c in t.columns):
-            continue
-        else:
-            for c in t.columns:
-                if c.name not in have:
-                    con.execute(f"ALTER TABLE raw.{quote(t.name)} ADD COLUMN {quote(c.name)} VARCHAR")
-        for stmt in comments_sql(t, "raw", RAW_METADATA_COLUMNS):
-            con.execute(stmt)
+    """Every raw table and the load's own records, with their comments; a table declared since the warehouse was
+    made is created, and a column declared since is added."""
+    ensure_tables(con, (LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS, *in_layer("raw")))
 
 
 @dataclass

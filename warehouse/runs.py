@@ -8,19 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import WarehouseBusy, connect
-
-RUNS_DDL = """
-CREATE SCHEMA IF NOT EXISTS ops;
-CREATE TABLE IF NOT EXISTS ops.runs (
-    run_id VARCHAR PRIMARY KEY, batch_folder VARCHAR, batch_id VARCHAR, as_of DATE, started_at TIMESTAMP,
-    finished_at TIMESTAMP, status VARCHAR, rows_loaded BIGINT, rows_rejected BIGINT, files_failed INTEGER,
-    dq_rules_failed INTEGER, dq_exceptions BIGINT, withheld_indicators VARCHAR, message VARCHAR
-);
-COMMENT ON TABLE ops.runs IS
-    'One row per pipeline run: batch, start, end, status (running, completed, failed, abandoned), rows, data quality.';
-"""
-
+from declarations.operations import RUNS
+from warehouse.db import WarehouseBusy, connect, ensure_tables
 
 # Runs that ended while another process held the warehouse, recorded by the next run that starts.
 PENDING_FILE = "runs-pending.jsonl"
@@ -43,7 +32,7 @@ def run_started(warehouse_dir: Path, run_id: str, batch_folder: str) -> list[str
     marked ``running`` ended without finishing (killed, or its machine stopped): it is marked ``abandoned``. Runs
     that ended while the warehouse was busy are recorded now. Returns the runs marked abandoned."""
     with connect(warehouse_dir) as con:
-        con.execute(RUNS_DDL)
+        ensure_tables(con, (RUNS,))
         _record_pending(con, Path(warehouse_dir) / PENDING_FILE)
         abandoned = [
             r[0]
@@ -99,7 +88,7 @@ def run_finished(
     if not later:
         try:
             with connect(warehouse_dir) as con:
-                con.execute(RUNS_DDL)
+                ensure_tables(con, (RUNS,))
                 _upsert(con, row)
             return
         except WarehouseBusy:

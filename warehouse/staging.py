@@ -31,32 +31,14 @@ from declarations.codes import (
     SUITABILITY_WORDINGS,
 )
 from declarations.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
-from warehouse.db import comments_sql, literal, quote
+from declarations.operations import CLEANING_SUMMARY, CODE_MAPPINGS, CURRENT_BATCH, REJECTED_VALUES
+from declarations.registry import declared
+from declarations.tables import literal, quote
+from warehouse.db import ensure_tables
 from warehouse.raw import STATUS_FAILED
 
-LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("_batch_id", "VARCHAR", "Batch the row came from."),
-    ("_source_file", "VARCHAR", "File the row came from."),
-    ("_row_number", "BIGINT", "Row of the file (1 = first row after the header)."),
-)
-
-METADATA_DDL = """
-CREATE SCHEMA IF NOT EXISTS staging;
-CREATE TABLE IF NOT EXISTS staging.current_batch (batch_id VARCHAR, built_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS staging.rejected_values (
-    batch_id VARCHAR, table_name VARCHAR, source_file VARCHAR, row_number BIGINT, record_id VARCHAR,
-    column_name VARCHAR, value VARCHAR, reason VARCHAR
-);
-CREATE TABLE IF NOT EXISTS staging.cleaning_summary (
-    batch_id VARCHAR, table_name VARCHAR, column_name VARCHAR, rows BIGINT, missing BIGINT,
-    sentinels_normalised BIGINT, values_rejected BIGINT, descriptions_mapped BIGINT, unmapped BIGINT
-);
--- Added after the first release: warehouses made before it gain it here.
-ALTER TABLE staging.cleaning_summary ADD COLUMN IF NOT EXISTS values_derived BIGINT;
-CREATE TABLE IF NOT EXISTS staging.code_mappings (
-    batch_id VARCHAR, table_name VARCHAR, column_name VARCHAR, received_value VARCHAR, code VARCHAR, rows BIGINT
-);
-"""
+# Staging's own records of what it did, beside the typed tables.
+STAGING_RECORDS = (CURRENT_BATCH, REJECTED_VALUES, CLEANING_SUMMARY, CODE_MAPPINGS)
 
 _ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
 _UK_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
@@ -314,7 +296,7 @@ def current_staging_batch(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lambda message: None) -> StagingBuild:
     """Rebuild every staging table from the batch's raw rows, in one transaction."""
-    con.execute(METADATA_DDL)
+    ensure_tables(con, STAGING_RECORDS)
     rebuilt = current_staging_batch(con) != batch_id
     if rebuilt:
         con.begin()
@@ -338,7 +320,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
                     if sql:
                         con.execute(sql)
                 con.execute(f"DROP TABLE {RECEIVED}")
-                for stmt in comments_sql(t, "staging", LINEAGE_COLUMNS):
+                for stmt in declared(f"staging.{t.name}").comments_sql():
                     con.execute(stmt)
                 (count,) = con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()
                 progress(f"staging.{t.name}: {count:,} rows")

@@ -1,0 +1,237 @@
+"""The published tables in ``marts.duckdb``, one declaration each: what analysts query and the report reads."""
+
+from __future__ import annotations
+
+from declarations.tables import Declared, Field
+
+# The months of trend the highlight report shows beside the current figure.
+TREND_MONTHS = 6
+_MONTHS = range(1, TREND_MONTHS + 1)
+
+MART_TABLES: tuple[Declared, ...] = (
+    Declared(
+        "marts",
+        "indicator_values",
+        "Every indicator at every period end, for the whole service (team_id null) and each team.",
+        columns=(
+            Field(
+                "indicator_ref",
+                "VARCHAR",
+                "Indicator reference, e.g. '4.7.2' ('1.3.rate' and '1.4.rate' are rates per 10,000).",
+            ),
+            Field(
+                "period_end",
+                "DATE",
+                "The period end E: a month end, the previous financial year end, or the run's as-of date.",
+            ),
+            Field(
+                "team_id",
+                "VARCHAR",
+                "Team (ssd_department.dept_team_id), 'unallocated', or null for the whole service.",
+            ),
+            Field("numerator", "BIGINT", "Children or events meeting the measure; for counts and rates, the count."),
+            Field("denominator", "BIGINT", "Children or events measured; null for counts and rates."),
+            Field("value", "DOUBLE", "A percentage 0-100, a count, or a rate per 10,000 children."),
+            Field(
+                "value_low",
+                "DOUBLE",
+                (
+                    "The lowest the figure could be if every record in doubt went the other way (the value "
+                    "when none is in doubt; null when it is unavailable or every record is in doubt)."
+                ),
+            ),
+            Field(
+                "value_high", "DOUBLE", "The highest the figure could be if every record in doubt went the other way."
+            ),
+            Field(
+                "records_in_doubt",
+                "BIGINT",
+                "Records that a data-quality problem could move into or out of this figure (see indicator_doubts).",
+            ),
+            Field("period_type", "VARCHAR", "snapshot, ytd (financial year to date) or rolling_year."),
+            Field("target_min", "DOUBLE", "Corporate minimum target."),
+            Field("target_upper", "DOUBLE", "Corporate upper target."),
+            Field(
+                "rag",
+                "VARCHAR",
+                "green, amber or red against the targets; null for counts, rates, empty or withheld figures.",
+            ),
+            Field(
+                "status",
+                "VARCHAR",
+                (
+                    "published (with its band); withheld when the records in doubt could move it across a "
+                    "RAG boundary or beyond its tolerance, or every record behind it is in doubt; "
+                    "unavailable when the export lacks the data it needs (numerator, denominator and value "
+                    "then empty)."
+                ),
+            ),
+            Field(
+                "status_reason",
+                "VARCHAR",
+                "Why a figure is withheld or unavailable (the rules that failed, the data missing).",
+            ),
+        ),
+    ),
+    Declared(
+        "marts",
+        "indicator_records",
+        (
+            "The drill-through: for each indicator and period end, every child or event counted, whether it"
+            " is in the numerator, and the dates that decided it."
+        ),
+        columns=(
+            Field("indicator_ref", "VARCHAR", "Indicator reference."),
+            Field("period_end", "DATE", "Period end."),
+            Field("person_id", "VARCHAR", "The child (case-system id; no names are published)."),
+            Field("record_id", "VARCHAR", "The child, event or plan the row is about (e.g. contact id, CP plan id)."),
+            Field("team_id", "VARCHAR", "Team the record counts for."),
+            Field("worker_id", "VARCHAR", "Worker allocated (case-system id)."),
+            Field("in_numerator", "BOOLEAN", "True if the record meets the measure."),
+            Field("key_date", "DATE", "The date that decided it (e.g. the latest seen visit)."),
+            Field("due_date", "DATE", "The deadline it was measured against, where there is one."),
+            Field("detail", "VARCHAR", "Plain-English explanation of the dates that decided it."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "indicator_doubts",
+        (
+            "The records in doubt behind each indicator: each problem the data-quality checks found (a "
+            "rule's exception, a value staging could not type, a record conformed left out, a row rejected "
+            "at load) linked to the indicators whose figures it can move. The records to fix."
+        ),
+        columns=(
+            Field("indicator_ref", "VARCHAR", "Indicator whose figures the problem can move."),
+            Field(
+                "role",
+                "VARCHAR",
+                (
+                    "membership (the records that make a child or event counted), cohort (what else decides"
+                    " it: an open CP plan keeps a child out of CIN), measure (whether a counted record "
+                    "meets the measure) or allocation (which team a child counts for)."
+                ),
+            ),
+            Field("table_name", "VARCHAR", "Contract table holding the record."),
+            Field(
+                "record_id",
+                "VARCHAR",
+                "The record's key in that table (null when it is not known: a row rejected at load).",
+            ),
+            Field("person_id", "VARCHAR", "The child (case-system id), where known."),
+            Field(
+                "source", "VARCHAR", "What found it: a data-quality rule id (see dq_rule_summary) or the load stage."
+            ),
+            Field("reason", "VARCHAR", "What is wrong."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "highlight_report",
+        "The monthly highlight report as the board sees it: one row per indicator at the run's period end.",
+        columns=(
+            Field("indicator_ref", "VARCHAR", "Indicator reference."),
+            Field("section", "VARCHAR", "Report section."),
+            Field("title", "VARCHAR", "Performance measure."),
+            Field(
+                "previous_financial_year",
+                "DOUBLE",
+                "Value at the end of the previous financial year (31 March); null when withheld or unavailable then.",
+            ),
+            Field("numerator", "BIGINT", "Numerator now (the count for counts); null when withheld or unavailable."),
+            Field("denominator", "BIGINT", "Denominator now; null when withheld or unavailable."),
+            Field(
+                "current_value", "DOUBLE", "Value now; null when withheld or unavailable (never shown to the board)."
+            ),
+            Field("value_low", "DOUBLE", "The lowest the current figure could be, given the records in doubt."),
+            Field("value_high", "DOUBLE", "The highest it could be."),
+            Field("records_in_doubt", "BIGINT", "Records in doubt behind the current figure (indicator_doubts)."),
+            Field("period_type", "VARCHAR", "snapshot, ytd or rolling_year."),
+            *[Field(f"month_end_{n}", "DATE", f"Month end {n} of the six-month trend (1 = oldest).") for n in _MONTHS],
+            *[
+                Field(f"value_month_{n}", "DOUBLE", f"Value at month end {n}; null when withheld or unavailable then.")
+                for n in _MONTHS
+            ],
+            Field("target_min", "DOUBLE", "Minimum target."),
+            Field("target_upper", "DOUBLE", "Upper target."),
+            Field("rag", "VARCHAR", "RAG now."),
+            Field("status", "VARCHAR", "published, withheld or unavailable."),
+            Field("status_reason", "VARCHAR", "Why it is withheld or unavailable."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "indicator_catalogue",
+        "The catalogue the figures were computed with: titles, period types, polarity, targets and timescales.",
+        columns=(
+            Field("indicator_ref", "VARCHAR", "Indicator reference."),
+            Field("section", "VARCHAR", "Report section."),
+            Field("title", "VARCHAR", "Performance measure."),
+            Field("period_type", "VARCHAR", "snapshot, ytd or rolling_year."),
+            Field("polarity", "VARCHAR", "higher or lower is better, count, or rate."),
+            Field("target_min", "DOUBLE", "Minimum target."),
+            Field("target_upper", "DOUBLE", "Upper target."),
+            Field("timescales", "VARCHAR", "The indicator's windows and timescales, as in the catalogue file."),
+            Field(
+                "note", "VARCHAR", "What the board must know to read the figure (the report prints it under the title)."
+            ),
+        ),
+    ),
+    Declared(
+        "marts",
+        "teams",
+        "Team names for the team ids in the other tables.",
+        columns=(
+            Field("team_id", "VARCHAR", "Team id."),
+            Field("team_name", "VARCHAR", "Team name."),
+            Field("service_area_name", "VARCHAR", "Parent unit."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "dq_exceptions",
+        "Every record that breaks a data-quality rule in this run: what to fix, where, and why.",
+        columns=(
+            Field("run_id", "VARCHAR", "Pipeline run."),
+            Field("rule_id", "VARCHAR", "Rule broken (see dq_rule_summary)."),
+            Field("severity", "VARCHAR", "blocking (withholds the indicators it affects) or warning."),
+            Field("owner", "VARCHAR", "Who fixes it: 'team' (the child's team) or a data role."),
+            Field("table_name", "VARCHAR", "Contract table holding the record (batch for batch-level rules)."),
+            Field("record_id", "VARCHAR", "The record's primary key in that table, as in the generator's faults log."),
+            Field("person_id", "VARCHAR", "The child (case-system id)."),
+            Field("column_name", "VARCHAR", "The column to fix."),
+            Field("value", "VARCHAR", "The value found."),
+            Field("message", "VARCHAR", "What is wrong, in plain English."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "dq_rule_summary",
+        "Per data-quality rule in this run: records checked, failed and passed, and the previous run's failures.",
+        columns=(
+            Field("rule_id", "VARCHAR", "Rule id."),
+            Field("description", "VARCHAR", "What the rule checks."),
+            Field("severity", "VARCHAR", "blocking or warning."),
+            Field("owner", "VARCHAR", "Who fixes failures."),
+            Field("indicators", "VARCHAR", "Indicators whose figures the problem can make wrong."),
+            Field("table_name", "VARCHAR", "Contract table checked."),
+            Field("records_checked", "BIGINT", "Records checked."),
+            Field("records_failed", "BIGINT", "Records breaking the rule."),
+            Field("records_passed", "BIGINT", "Records passing."),
+            Field("previous_records_failed", "BIGINT", "Records failing in the previous run (null for the first run)."),
+            Field("status", "VARCHAR", "passed or failed."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "publication",
+        "This publication: the run, batch and as-of date it was built from.",
+        columns=(
+            Field("run_id", "VARCHAR", "Pipeline run (Prefect flow run id)."),
+            Field("batch_id", "VARCHAR", "Batch the figures come from."),
+            Field("as_of", "DATE", "The batch's extract date (the current period end)."),
+            Field("published_at", "TIMESTAMP", "When the publication was built."),
+        ),
+    ),
+)
+MARTS_BY_NAME = {t.name: t for t in MART_TABLES}
