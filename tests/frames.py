@@ -50,3 +50,9 @@ def staging(table_name: str, csv: str) -> pl.LazyFrame:
         pl.int_range(1, n + 1, dtype=pl.Int64).alias("_row_number"),
     )
     return frame.lazy()
+
+
+def expected(schema: dict[str, pl.DataType], rows: list[tuple]) -> pl.DataFrame:
+    """A transform's whole expected output: every column it returns with its type, then the rows as tuples in the
+    schema's order. Compared with ``assert_frame_equal``, an extra, missing or re-typed column fails."""
+    return pl.DataFrame(rows, schema=schema, orient="row")

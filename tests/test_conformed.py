@@ -5,13 +5,21 @@ from datetime import date
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from declarations.conformed import CONFORMED_BY_NAME, CONFORMED_TABLES
 from declarations.contract import TABLES
-from tests.frames import staging
+from tests.frames import expected, staging
 from transforms.conformed import build_conformed
 
 AS_OF = date(2023, 8, 31)
+
+CP_PLAN = {
+    "cp_plan_id": pl.String, "person_id": pl.String, "referral_id": pl.String, "icpc_id": pl.String,
+    "start_date": pl.Date, "end_date": pl.Date, "is_other_la_plan": pl.Boolean, "initial_category_code": pl.String,
+    "latest_category_code": pl.String, "team_id": pl.String, "worker_id": pl.String, "last_review_date": pl.Date,
+    "review_count": pl.Int32, "next_review_due_date": pl.Date,
+}  # fmt: skip
 
 
 def empty_staging() -> dict[str, pl.LazyFrame]:
@@ -49,28 +57,49 @@ def test_reconciliation_balances_with_duplicate_keys_collapsed_visits_and_exclud
         "clea_table_id,clea_person_id,clea_care_leaver_latest_contact\nL1,8,2023-01-01\nL2,8,2023-02-01",
     )
     build = build_conformed(frames, as_of=AS_OF)
-    rec = {r["table_name"]: r for r in build.reconciliation.collect().iter_rows(named=True)}
-    assert all(r["is_balanced"] for r in rec.values())
-    assert (
-        rec["ssd_person"]["staging_rows"],
-        rec["ssd_person"]["conformed_rows"],
-        rec["ssd_person"]["excluded_rows"],
-    ) == (3, 2, 1)
+    rec = build.reconciliation.collect().sort("table_name")
+    assert rec["is_balanced"].all()
     # V1 twice (a duplicate key), V3 with no child: excluded; V1 and V2 and C1 collapse into one visit
-    assert (rec["ssd_cp_visits"]["conformed_rows"], rec["ssd_cp_visits"]["excluded_rows"]) == (2, 2)
-    assert (rec["ssd_cin_visits"]["conformed_rows"], rec["ssd_cin_visits"]["excluded_rows"]) == (2, 0)
-    assert (rec["ssd_care_leavers"]["conformed_rows"], rec["ssd_care_leavers"]["excluded_rows"]) == (1, 1)
+    assert_frame_equal(
+        rec.filter(pl.col("staging_rows") > 0),
+        expected(
+            {"table_name": pl.String, "staging_rows": pl.UInt32, "conformed_rows": pl.UInt32,
+             "excluded_rows": pl.UInt32, "is_balanced": pl.Boolean},
+            [
+                ("ssd_care_leavers", 2, 1, 1, True),
+                ("ssd_cin_visits", 2, 2, 0, True),
+                ("ssd_cp_visits", 4, 2, 2, True),
+                ("ssd_person", 3, 2, 1, True),
+            ],
+        ),
+    )  # fmt: skip
     visits = build.tables["visit"].collect().sort("visit_date")
     assert visits.select("person_id", "record_count", "is_seen").rows() == [("007", 3, True), ("7", 1, None)]
     excluded = build.excluded.collect().sort("table_name", "record_id")
-    assert excluded.select("table_name", "record_id", "reason").rows() == [
-        ("ssd_care_leavers", "L1", "superseded by the person's care-leaver record with the latest contact"),
-        ("ssd_cp_visits", "V1", "duplicate primary key (an earlier row with this key was kept)"),
-        ("ssd_cp_visits", "V3", "visit with no child"),
-        ("ssd_person", "007", "duplicate primary key (an earlier row with this key was kept)"),
-    ]
+    assert_frame_equal(
+        excluded,
+        expected(
+            {"table_name": pl.String, "record_id": pl.String, "row_number": pl.Int64, "reason": pl.String},
+            [
+                (
+                    "ssd_care_leavers",
+                    "L1",
+                    None,
+                    "superseded by the person's care-leaver record with the latest contact",
+                ),
+                ("ssd_cp_visits", "V1", 2, "duplicate primary key (an earlier row with this key was kept)"),
+                ("ssd_cp_visits", "V3", None, "visit with no child"),
+                ("ssd_person", "007", 2, "duplicate primary key (an earlier row with this key was kept)"),
+            ],
+        ),
+    )
     # ids are text: the child "7" is not the child "007", so its visit is reported as an orphan
-    assert build.orphans.collect().rows() == [("visit", "7|2023-08-03", "7")]
+    assert_frame_equal(
+        build.orphans.collect(),
+        expected(
+            {"table_name": pl.String, "record_id": pl.String, "person_id": pl.String}, [("visit", "7|2023-08-03", "7")]
+        ),
+    )
 
 
 def test_plans_carry_the_team_of_the_allocation_open_at_their_start():
@@ -89,11 +118,62 @@ def test_plans_carry_the_team_of_the_allocation_open_at_their_start():
     )
     plans = build_conformed(frames, as_of=AS_OF).tables["cp_plan"].collect().sort("cp_plan_id")
     # on 1 March both involvements touch the date: the latest started wins
-    assert plans.select("cp_plan_id", "team_id", "worker_id").rows() == [
-        ("CP1", "T1", "W1"),
-        ("CP2", "T2", "W2"),
-        ("CP3", None, None),
-    ]
+    assert_frame_equal(
+        plans,
+        expected(
+            CP_PLAN,
+            [
+                (
+                    "CP1",
+                    "P1",
+                    None,
+                    None,
+                    date(2023, 2, 1),
+                    None,
+                    None,
+                    None,
+                    None,
+                    "T1",
+                    "W1",
+                    None,
+                    0,
+                    date(2023, 5, 1),
+                ),
+                (
+                    "CP2",
+                    "P1",
+                    None,
+                    None,
+                    date(2023, 3, 1),
+                    None,
+                    None,
+                    None,
+                    None,
+                    "T2",
+                    "W2",
+                    None,
+                    0,
+                    date(2023, 6, 1),
+                ),
+                (
+                    "CP3",
+                    "P9",
+                    None,
+                    None,
+                    date(2023, 3, 1),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    0,
+                    date(2023, 6, 1),
+                ),
+            ],
+        ),
+    )
 
 
 def test_the_most_senior_case_holding_role_decides_the_team_then_the_latest_started():
@@ -116,18 +196,77 @@ def test_the_most_senior_case_holding_role_decides_the_team_then_the_latest_star
     )
     build = build_conformed(frames, as_of=AS_OF)
     allocation = build.tables["allocation"].collect().sort("involvement_id")
-    assert allocation.select("involvement_id", "is_case_holding", "case_holding_rank").rows() == [
-        ("I1", True, 1),
-        ("I2", True, 6),
-        ("I3", True, 6),
-        ("I4", False, None),
-    ]
+    assert_frame_equal(
+        allocation,
+        expected(
+            {"involvement_id": pl.String, "person_id": pl.String, "worker_id": pl.String, "team_id": pl.String,
+             "role": pl.String, "is_case_holding": pl.Boolean, "case_holding_rank": pl.Int32, "start_date": pl.Date,
+             "end_date": pl.Date, "referral_id": pl.String},
+            [
+                ("I1", "P1", "W1", "CIC", "CW", True, 1, date(2023, 1, 1), None, None),
+                ("I2", "P1", "W2", "LC", "16PLUS", True, 6, date(2023, 2, 1), None, None),
+                ("I3", "P2", "W3", "LC", " 16plus ", True, 6, date(2023, 1, 1), None, None),
+                ("I4", "P3", "W4", "IRS", "IRO", False, None, date(2023, 1, 1), None, None),
+            ],
+        ),
+    )  # fmt: skip
     plans = build.tables["cp_plan"].collect().sort("cp_plan_id")
-    assert plans.select("cp_plan_id", "team_id", "worker_id").rows() == [
-        ("CP1", "CIC", "W1"),
-        ("CP2", "LC", "W3"),
-        ("CP3", None, None),
-    ]
+    assert_frame_equal(
+        plans,
+        expected(
+            CP_PLAN,
+            [
+                (
+                    "CP1",
+                    "P1",
+                    None,
+                    None,
+                    date(2023, 3, 1),
+                    None,
+                    None,
+                    None,
+                    None,
+                    "CIC",
+                    "W1",
+                    None,
+                    0,
+                    date(2023, 6, 1),
+                ),
+                (
+                    "CP2",
+                    "P2",
+                    None,
+                    None,
+                    date(2023, 3, 1),
+                    None,
+                    None,
+                    None,
+                    None,
+                    "LC",
+                    "W3",
+                    None,
+                    0,
+                    date(2023, 6, 1),
+                ),
+                (
+                    "CP3",
+                    "P3",
+                    None,
+                    None,
+                    date(2023, 3, 1),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    0,
+                    date(2023, 6, 1),
+                ),
+            ],
+        ),
+    )
     # A council's own list: with only personal advisers holding cases, P1 goes to the leaving care team.
     plans = build_conformed(frames, as_of=AS_OF, case_holding_roles=("16PLUS",)).tables["cp_plan"].collect()
     assert plans.sort("cp_plan_id")["team_id"].to_list() == ["LC", "LC", None]

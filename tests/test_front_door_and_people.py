@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from polars.testing import assert_frame_equal
 
-from tests.frames import staging
+from tests.frames import expected, staging
 from transforms.calendar import calendar
 from transforms.front_door import assessments, contacts, initial_cp_conferences, s47_enquiries
 from transforms.people import age_at, care_leaver_records, care_leavers, children, superseded_care_leaver_records
@@ -25,13 +26,21 @@ C4,P1,2023-08-26,2023-08-29
 """,
     )
     out = contacts(c, CAL).collect()
-    assert out.select("decision_due_date", "is_decided_on_time").rows() == [
-        (date(2023, 8, 29), True),
-        (date(2023, 8, 29), False),
-        (date(2023, 8, 29), False),
-        # received on a Saturday: the day itself does not count, the bank holiday Monday is skipped
-        (date(2023, 8, 29), True),
-    ]
+    d = date
+    assert_frame_equal(
+        out,
+        expected(
+            {"contact_id": pl.String, "person_id": pl.String, "contact_date": pl.Date, "decision_date": pl.Date,
+             "source_code": pl.String, "decision_due_date": pl.Date, "is_decided_on_time": pl.Boolean},
+            [
+                ("C1", "P1", d(2023, 8, 25), d(2023, 8, 29), None, d(2023, 8, 29), True),
+                ("C2", "P1", d(2023, 8, 25), d(2023, 8, 30), None, d(2023, 8, 29), False),
+                ("C3", "P1", d(2023, 8, 25), None, None, d(2023, 8, 29), False),
+                # received on a Saturday: the day itself does not count, the bank holiday Monday is skipped
+                ("C4", "P1", d(2023, 8, 26), d(2023, 8, 29), None, d(2023, 8, 29), True),
+            ],
+        ),
+    )  # fmt: skip
 
 
 def test_assessment_timescale_from_the_referral_else_its_own_start():
@@ -126,11 +135,26 @@ L4,,2023-06-01,F1,B1,,YES
     )
     latest = care_leavers(records)
     out = latest.collect().sort("person_id")
-    assert out.select("care_leaver_record_id", "in_touch_code", "is_eet", "is_suitable_accommodation").rows() == [
-        ("L2", "YES", True, True),
-        ("L3", "NO", True, True),
-    ]
-    assert superseded_care_leaver_records(records, latest).collect().sort("record_id").rows() == [
-        ("L1", "superseded by the person's care-leaver record with the latest contact"),
-        ("L4", "care-leaver record with no person"),
-    ]
+    assert_frame_equal(
+        out,
+        expected(
+            {"person_id": pl.String, "care_leaver_record_id": pl.String, "eligibility_code": pl.String,
+             "in_touch_code": pl.String, "latest_contact_date": pl.Date, "activity_code": pl.String,
+             "accommodation_code": pl.String, "is_eet": pl.Boolean, "is_suitable_accommodation": pl.Boolean,
+             "pathway_plan_review_date": pl.Date, "team_id": pl.String, "worker_id": pl.String},
+            [
+                ("P1", "L2", None, "YES", date(2023, 6, 1), "F3", "B1", True, True, None, None, None),
+                ("P2", "L3", None, "NO", None, "P1", "Other", True, True, None, None, None),
+            ],
+        ),
+    )  # fmt: skip
+    assert_frame_equal(
+        superseded_care_leaver_records(records, latest).collect().sort("record_id"),
+        expected(
+            {"record_id": pl.String, "reason": pl.String},
+            [
+                ("L1", "superseded by the person's care-leaver record with the latest contact"),
+                ("L4", "care-leaver record with no person"),
+            ],
+        ),
+    )
