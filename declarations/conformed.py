@@ -12,6 +12,8 @@ CHILD = "conformed.child.person_id"
 PERSON = Field("person_id", "VARCHAR", "The child (ssd_person.pers_person_id).", references=CHILD)
 TEAM = Field("team_id", "VARCHAR", "Team (ssd_department.dept_team_id).")
 WORKER = Field("worker_id", "VARCHAR", "Worker (ssd_professionals.prof_professional_id).")
+# In a table derived from another conformed table, whose rows' children are checked there.
+DERIVED_PERSON = Field("person_id", "VARCHAR", "The child (ssd_person.pers_person_id).")
 START = Field("start_date", "DATE", "Start date.")
 END = Field("end_date", "DATE", "End date; null while open. Open at E means start <= E and (end null or end > E).")
 MATCHED_BY = "How the link was made: 'id' (the id recorded on the row) or 'person and date'; null if unlinked."
@@ -182,6 +184,7 @@ CONFORMED_TABLES: tuple[Declared, ...] = (
         "care_leaver",
         "Care leavers: one row per person, the record with the latest contact.",
         key=("person_id",),
+        record_id="care_leaver_record_id",
         columns=(
             Field(
                 "care_leaver_record_id",
@@ -489,7 +492,7 @@ CONFORMED_TABLES: tuple[Declared, ...] = (
         key=("cla_id",),
         columns=(
             Field("cla_id", "VARCHAR", "Period of care."),
-            PERSON,
+            DERIVED_PERSON,
             Field("start_date", "DATE", "Start of the earliest episode."),
             Field("end_date", "DATE", "Ceased date of the latest episode; null while it is open."),
             Field("episode_count", "UINTEGER", "Number of episodes."),
@@ -535,6 +538,7 @@ CONFORMED_TABLES: tuple[Declared, ...] = (
             "was on that day, whatever file the visit came in."
         ),
         key=("person_id", "visit_date"),
+        record_id="visit_key",
         columns=(
             Field("visit_key", "VARCHAR", "person_id|visit_date."),
             PERSON,
@@ -657,7 +661,7 @@ CONFORMED_TABLES: tuple[Declared, ...] = (
         key=("cla_id", "review_number"),
         columns=(
             Field("cla_id", "VARCHAR", "Period of care."),
-            PERSON,
+            DERIVED_PERSON,
             Field("review_number", "INTEGER", "Position in the chain."),
             Field(
                 "due_date",

@@ -7,9 +7,9 @@ from polars.testing import assert_frame_equal
 
 from tests.frames import expected, staging
 from transforms.calendar import calendar
-from transforms.front_door import assessments, contacts, initial_cp_conferences, s47_enquiries
-from transforms.people import age_at, care_leaver_records, care_leavers, children, superseded_care_leaver_records
-from transforms.plans import referrals
+from transforms.front_door import assessment, contact, initial_cp_conference, s47_enquiry
+from transforms.people import age_at, care_leaver, care_leaver_record, child, superseded_care_leaver_records
+from transforms.plans import referral
 
 CAL = calendar(date(2022, 1, 1), date(2024, 12, 31))
 
@@ -25,7 +25,7 @@ C3,P1,2023-08-25,
 C4,P1,2023-08-26,2023-08-29
 """,
     )
-    out = contacts(c, CAL).collect()
+    out = contact(c, CAL).collect()
     d = date
     assert_frame_equal(
         out,
@@ -44,7 +44,7 @@ C4,P1,2023-08-26,2023-08-29
 
 
 def test_assessment_timescale_from_the_referral_else_its_own_start():
-    ref = referrals(
+    ref = referral(
         staging(
             "ssd_cin_episodes",
             """
@@ -63,7 +63,7 @@ A3,P1,R404,2023-06-05,2023-08-07
 A4,P1,,2023-06-05,
 """,
     )
-    out = assessments(a, ref, CAL).collect()
+    out = assessment(a, ref, CAL).collect()
     assert out.select("has_linked_referral", "timescale_start_date", "due_date", "is_on_time").rows() == [
         # 45 working days from 1 June 2023 (the 28 August bank holiday is later) is 3 August
         (True, date(2023, 6, 1), date(2023, 8, 3), True),
@@ -74,7 +74,7 @@ A4,P1,,2023-06-05,
 
 
 def test_initial_conference_within_15_working_days_of_the_s47_start():
-    s47 = s47_enquiries(
+    s47 = s47_enquiry(
         staging(
             "ssd_s47_enquiry",
             """
@@ -92,7 +92,7 @@ I2,P1,S1,2023-09-13
 I3,P1,,2023-09-13
 """,
     )
-    out = initial_cp_conferences(icpc, s47, CAL).collect()
+    out = initial_cp_conference(icpc, s47, CAL).collect()
     # 15 working days after Monday 21 August, skipping the 28 August bank holiday: Tuesday 12 September
     assert out.select("due_date", "is_on_time").rows() == [
         (date(2023, 9, 12), True),
@@ -114,14 +114,14 @@ def test_age_in_whole_years_including_leap_day_birthdays():
 
 def test_child_dimension_carries_no_names_or_identifiers():
     p = staging("ssd_person", "pers_person_id,pers_forename,pers_surname,pers_upn\n007,Zoë,Smith,A123")
-    out = children(p).collect()
+    out = child(p).collect()
     assert out["person_id"].to_list() == ["007"]
     assert not {"pers_forename", "forename", "surname", "upn"} & set(out.columns)
     assert all("name" not in c for c in out.columns)
 
 
 def test_care_leavers_latest_record_per_person_and_eet_and_suitability():
-    records = care_leaver_records(
+    records = care_leaver_record(
         staging(
             "ssd_care_leavers",
             """
@@ -133,7 +133,7 @@ L4,,2023-06-01,F1,B1,,YES
 """,
         )
     )
-    latest = care_leavers(records)
+    latest = care_leaver(records)
     out = latest.collect().sort("person_id")
     assert_frame_equal(
         out,

@@ -7,8 +7,8 @@ from polars.testing import assert_frame_equal
 
 from tests.frames import expected, staging
 from transforms.calendar import calendar
-from transforms.plans import cin_plans, cla_episodes, cla_periods_of_care, cp_plans
-from transforms.reviews import cin_plan_reviews, cla_review_chain, cla_reviews, cp_plan_next_review_due, cp_reviews
+from transforms.plans import cin_plan, cla_episode_spell, cla_period_of_care, cp_plan_spell
+from transforms.reviews import cin_plan_review, cla_review, cla_review_chain, cp_plan_next_review_due, cp_review
 
 CAL = calendar(date(2022, 1, 1), date(2024, 12, 31))
 CLA_REVIEW_CHAIN = {
@@ -16,7 +16,7 @@ CLA_REVIEW_CHAIN = {
     "cla_review_id": pl.String, "review_date": pl.Date, "is_on_time": pl.Boolean,
 }  # fmt: skip
 
-CP = cp_plans(
+CP = cp_plan_spell(
     staging(
         "ssd_cp_plans",
         """
@@ -40,7 +40,7 @@ R3,P2,CP2,2023-03-01
 R4,P2,,
 """,
     )
-    out = cp_reviews(reviews, CP).collect().sort("cp_review_id")
+    out = cp_review(reviews, CP).collect().sort("cp_review_id")
     schema = {
         "cp_review_id": pl.String, "person_id": pl.String, "recorded_cp_plan_id": pl.String, "review_date": pl.Date,
         "recorded_due_date": pl.Date, "is_plan_continued": pl.Boolean, "cp_plan_id": pl.String,
@@ -65,7 +65,7 @@ R4,P2,,
             ],
         ),
     )  # fmt: skip
-    nxt = cp_plan_next_review_due(CP, cp_reviews(reviews, CP)).collect().sort("cp_plan_id")
+    nxt = cp_plan_next_review_due(CP, cp_review(reviews, CP)).collect().sort("cp_plan_id")
     assert_frame_equal(
         nxt,
         expected(
@@ -91,7 +91,7 @@ E3,P2,LAC2,2023-01-02,2023-10-01
 
 
 def test_cla_review_chain_with_cancelled_review_missed_review_and_period_end():
-    periods = cla_periods_of_care(cla_episodes(CLA))
+    periods = cla_period_of_care(cla_episode_spell(CLA))
     reviews = staging(
         "ssd_cla_reviews",
         """
@@ -103,7 +103,7 @@ B1,P2,LAC2,2023-01-31,false
 B2,P2,LAC2,2023-05-01,false
 """,
     )
-    linked = cla_reviews(reviews, periods)
+    linked = cla_review(reviews, periods)
     chain = cla_review_chain(linked, periods, CAL, as_of=date(2023, 12, 31)).collect()
     expected_chain = expected(
         CLA_REVIEW_CHAIN,
@@ -134,8 +134,8 @@ B2,P2,LAC2,2023-05-01,false
 
 
 def test_cla_chain_read_at_an_earlier_date_has_no_future_records():
-    periods = cla_periods_of_care(cla_episodes(CLA))
-    reviews = cla_reviews(staging("ssd_cla_reviews", "clar_cla_review_id"), periods)
+    periods = cla_period_of_care(cla_episode_spell(CLA))
+    reviews = cla_review(staging("ssd_cla_reviews", "clar_cla_review_id"), periods)
     chain = cla_review_chain(reviews, periods, CAL, as_of=date(2023, 1, 29)).collect()
     assert chain.height == 0
     chain = cla_review_chain(reviews, periods, CAL, as_of=date(2023, 1, 30)).collect()
@@ -152,7 +152,7 @@ def test_cla_chain_read_at_an_earlier_date_has_no_future_records():
 
 
 def test_cin_plan_reviews_link_by_id_else_person_and_date():
-    plans = cin_plans(
+    plans = cin_plan(
         staging(
             "ssd_cin_plans",
             """
@@ -170,7 +170,7 @@ X2,P1,,2023-06-01
 X3,P1,,2022-06-01
 """,
     )
-    out = cin_plan_reviews(reviews, plans).collect().sort("cin_review_id")
+    out = cin_plan_review(reviews, plans).collect().sort("cin_review_id")
     assert_frame_equal(
         out,
         expected(
@@ -188,8 +188,8 @@ X3,P1,,2022-06-01
 def test_a_council_can_change_the_review_timescales():
     from transforms.timescales import Timescales
 
-    periods = cla_periods_of_care(cla_episodes(CLA))
-    reviews = cla_reviews(staging("ssd_cla_reviews", "clar_cla_review_id"), periods)
+    periods = cla_period_of_care(cla_episode_spell(CLA))
+    reviews = cla_review(staging("ssd_cla_reviews", "clar_cla_review_id"), periods)
     chain = cla_review_chain(
         reviews, periods, CAL, as_of=date(2023, 1, 31), timescales=Timescales(cla_first_working_days=10)
     ).collect()

@@ -9,8 +9,8 @@ from polars.testing import assert_frame_equal
 
 from tests.frames import expected, staging
 from transforms.keys import one_row_per_key, rows_without_unique_key
-from transforms.plans import cin_plans, cla_episodes, cla_periods_of_care, cp_plans, referrals
-from transforms.visits import excluded_visit_records, visit_records, visits
+from transforms.plans import cin_plan, cla_episode_spell, cla_period_of_care, cp_plan_spell, referral
+from transforms.visits import excluded_visit_records, visit, visit_record
 
 EMPTY_CP_VISITS = staging("ssd_cp_visits", "cppv_cp_visit_id")
 EMPTY_CLA_VISITS = staging("ssd_cla_visits", "clav_cla_visit_id")
@@ -23,12 +23,12 @@ def build(cp_v=EMPTY_CP_VISITS, cla_v=EMPTY_CLA_VISITS, cin_v=EMPTY_CIN_VISITS, 
     cin = cin if cin is not None else staging("ssd_cin_plans", "cinp_cin_plan_id")
     ref = ref if ref is not None else staging("ssd_cin_episodes", "cine_referral_id")
     return (
-        visits(
-            visit_records(cp_v, cla_v, cin_v),
-            cp_plans(cp),
-            cla_periods_of_care(cla_episodes(cla)),
-            cin_plans(cin),
-            referrals(ref),
+        visit(
+            visit_record(cp_v, cla_v, cin_v),
+            cp_plan_spell(cp),
+            cla_period_of_care(cla_episode_spell(cla)),
+            cin_plan(cin),
+            referral(ref),
         )
         .collect()
         .sort("person_id", "visit_date")
@@ -156,7 +156,7 @@ V2,P1,,true
 V3,P1,2023-02-01,
 """,
     )
-    records = visit_records(cp_v, EMPTY_CLA_VISITS, EMPTY_CIN_VISITS)
+    records = visit_record(cp_v, EMPTY_CLA_VISITS, EMPTY_CIN_VISITS)
     assert_frame_equal(
         excluded_visit_records(records).collect(),
         expected(
@@ -200,7 +200,7 @@ R3,P1,2024-02-01
 R4,P2,2023-05-01
 """,
     )
-    out = referrals(ref).collect().sort("referral_id")
+    out = referral(ref).collect().sort("referral_id")
     # 31 Jan 2023 is exactly 12 months after 31 Jan 2022: a re-referral; 1 Feb 2024 is not
     assert out["is_re_referral"].to_list() == [False, True, False, False]
 
@@ -260,7 +260,7 @@ E3,P1,LAC1,,2023-04-01
 """,
     )
     assert_frame_equal(
-        cla_periods_of_care(cla_episodes(episodes)).collect(),
+        cla_period_of_care(cla_episode_spell(episodes)).collect(),
         expected(
             {"cla_id": pl.String, "person_id": pl.String, "start_date": pl.Date, "end_date": pl.Date,
              "episode_count": pl.UInt32},

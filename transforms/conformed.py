@@ -5,18 +5,21 @@ Pure polars: staging frames in, conformed frames out. The flow reads staging and
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 
+from declarations.conformed import CHILD, CONFORMED_TABLES
 from declarations.contract import TABLES, table
 from declarations.systems import CASE_HOLDING_ROLES
 from transforms import front_door, people, plans, reviews
 from transforms import visits as visit_transforms
 from transforms.calendar import calendar
 from transforms.keys import one_row_per_key, rows_without_unique_key
-from transforms.spells import link_to_spell
 from transforms.timescales import DEFAULT_TIMESCALES, Timescales
 
 # Which staging table feeds which conformed table (one row each, after de-duplication of keys).
@@ -69,45 +72,6 @@ class ConformedBuild:
         return ConformedBuild(tables, excluded, checks[0].lazy(), checks[1].lazy(), self.staging)
 
 
-def cla_placements(ssd_cla_placement: pl.LazyFrame) -> pl.LazyFrame:
-    return ssd_cla_placement.select(
-        pl.col("clap_cla_placement_id").alias("cla_placement_id"),
-        pl.col("clap_cla_id").alias("cla_id"),
-        pl.col("clap_person_id").alias("person_id"),
-        pl.col("clap_cla_placement_start_date").alias("start_date"),
-        pl.col("clap_cla_placement_end_date").alias("end_date"),
-        pl.col("clap_cla_placement_type").alias("placement_type_code"),
-        pl.col("clap_cla_placement_provider").alias("provider_code"),
-        pl.col("clap_cla_placement_distance").alias("distance_miles"),
-        # Privacy practice in the sector: postcodes cut to the sector ("AB1 2").
-        pl.col("clap_cla_placement_postcode").str.replace(r"^(\S+)\s*(\d).*$", "$1 $2").alias("postcode_sector"),
-        pl.col("clap_cla_placement_change_reason").alias("change_reason_code"),
-    )
-
-
-def with_allocation_at(frame: pl.LazyFrame, allocation: pl.LazyFrame, *, key: str, on_date: str) -> pl.LazyFrame:
-    """Add the team and worker of the child's case-holding involvement open on ``on_date`` (the most senior
-    role, then the latest started): plans and episodes carry no team in the SSD."""
-    holders = people.case_holders(allocation)
-    linked = link_to_spell(
-        frame,
-        holders,
-        event_key=key,
-        event_date=on_date,
-        recorded_spell_id=None,
-        spell_id="involvement_id",
-        linked_id="_involvement_id",
-        spell_rank="case_holding_rank",
-        end_inclusive=True,
-    )
-    return linked.join(
-        allocation.select(pl.col("involvement_id").alias("_involvement_id"), "team_id", "worker_id"),
-        on="_involvement_id",
-        how="left",
-        maintain_order="left",
-    ).drop("_involvement_id", "_involvement_id_matched_by")
-
-
 def calendar_range(staging: dict[str, pl.LazyFrame]) -> tuple[date, date]:
     """The dates the calendar must cover: every date in the data (from 1990), plus the margin."""
     lows, highs = [], []
@@ -133,6 +97,45 @@ def calendar_range(staging: dict[str, pl.LazyFrame]) -> tuple[date, date]:
     return lo, hi + CALENDAR_MARGIN
 
 
+# Each conformed table, and each step between staging and them, is the function of the same name: its parameters
+# name the tables (or settings) it reads, so the build is wired by name and the lineage is read from here.
+# In the order they can be built; ``calendar`` comes first, from the dates the data holds.
+STEPS: tuple[Callable[..., pl.LazyFrame], ...] = (
+    people.child,
+    people.team,
+    people.worker,
+    people.allocation,
+    people.management_oversight,
+    people.care_leaver_record,
+    people.care_leaver,
+    plans.referral,
+    plans.cin_plan,
+    plans.cp_plan_spell,
+    plans.cla_episode_spell,
+    plans.cla_period_of_care,
+    plans.cla_episode,
+    plans.cla_placement,
+    front_door.contact,
+    front_door.assessment,
+    front_door.s47_enquiry,
+    front_door.initial_cp_conference,
+    reviews.cp_review,
+    plans.cp_plan,
+    reviews.cla_review,
+    reviews.cla_review_chain,
+    reviews.cin_plan_review,
+    visit_transforms.visit_record,
+    visit_transforms.visit,
+)
+# What the steps may read besides tables.
+SETTINGS = ("as_of", "timescales", "case_holding_roles")
+
+
+def reads(step: Callable[..., pl.LazyFrame]) -> tuple[str, ...]:
+    """The tables a step reads: its parameters, but for the settings."""
+    return tuple(p for p in inspect.signature(step).parameters if p not in SETTINGS)
+
+
 def build_conformed(
     staging: dict[str, pl.LazyFrame],
     *,
@@ -151,59 +154,18 @@ def build_conformed(
         )
         for name, frame in staging.items()
     ]
-    lo, hi = calendar_range(staging)
-    cal = calendar(lo, hi)
-
-    allocation = people.allocations(keyed["ssd_involvements"], case_holding_roles)
-    cp_plan = with_allocation_at(
-        plans.cp_plans(keyed["ssd_cp_plans"]), allocation, key="cp_plan_id", on_date="start_date"
-    )
-    cin_plan = plans.cin_plans(keyed["ssd_cin_plans"])
-    cla_episode = with_allocation_at(
-        plans.cla_episodes(keyed["ssd_cla_episodes"]), allocation, key="cla_episode_id", on_date="start_date"
-    )
-    cla_period = plans.cla_periods_of_care(cla_episode)
-    referral = plans.referrals(keyed["ssd_cin_episodes"])
-    records = visit_transforms.visit_records(keyed["ssd_cp_visits"], keyed["ssd_cla_visits"], keyed["ssd_cin_visits"])
-    cp_review = reviews.cp_reviews(keyed["ssd_cp_reviews"], cp_plan, timescales)
-    cla_review = reviews.cla_reviews(keyed["ssd_cla_reviews"], cla_period)
-    s47 = front_door.s47_enquiries(keyed["ssd_s47_enquiry"])
-    care_leaver_records = people.care_leaver_records(keyed["ssd_care_leavers"])
-    care_leaver = people.care_leavers(care_leaver_records)
-
-    tables = {
-        "calendar": cal,
-        "child": people.children(keyed["ssd_person"]),
-        "team": people.teams(keyed["ssd_department"]),
-        "worker": people.workers(keyed["ssd_professionals"]),
-        "allocation": allocation,
-        "management_oversight": people.management_oversight(keyed["ext_management_oversight"]),
-        "care_leaver": care_leaver,
-        "referral": referral,
-        "contact": front_door.contacts(keyed["ssd_contacts"], cal, timescales.contact_decision_working_days),
-        "assessment": front_door.assessments(
-            keyed["ssd_cin_assessments"], referral, cal, timescales.assessment_working_days
-        ),
-        "s47_enquiry": s47,
-        "initial_cp_conference": front_door.initial_cp_conferences(
-            keyed["ssd_initial_cp_conference"], s47, cal, timescales.icpc_working_days
-        ),
-        "cin_plan": cin_plan,
-        "cp_plan": cp_plan.join(
-            reviews.cp_plan_next_review_due(cp_plan, cp_review, timescales),
-            on="cp_plan_id",
-            how="left",
-            maintain_order="left",
-        ),
-        "cla_episode": cla_episode,
-        "cla_period_of_care": cla_period,
-        "cla_placement": cla_placements(keyed["ssd_cla_placement"]),
-        "visit": visit_transforms.visits(records, cp_plan, cla_period, cin_plan, referral),
-        "cp_review": cp_review,
-        "cla_review": cla_review,
-        "cla_review_chain": reviews.cla_review_chain(cla_review, cla_period, cal, as_of=as_of, timescales=timescales),
-        "cin_plan_review": reviews.cin_plan_reviews(keyed["ext_cin_plan_reviews"], cin_plan),
+    built: dict[str, Any] = {
+        **keyed,
+        "calendar": calendar(*calendar_range(staging)),
+        "as_of": as_of,
+        "timescales": timescales,
+        "case_holding_roles": case_holding_roles,
     }
+    for step in STEPS:
+        built[step.__name__] = step(**{name: built[name] for name in inspect.signature(step).parameters})
+    tables: dict[str, pl.LazyFrame] = {t.name: built[t.name] for t in CONFORMED_TABLES}
+    records: pl.LazyFrame = built["visit_record"]
+    care_leaver_records: pl.LazyFrame = built["care_leaver_record"]
 
     excluded.append(
         visit_transforms.excluded_visit_records(records)
@@ -219,7 +181,7 @@ def build_conformed(
         .select("table_name", "record_id", "row_number", "reason")
     )
     excluded.append(
-        people.superseded_care_leaver_records(care_leaver_records, care_leaver).select(
+        people.superseded_care_leaver_records(care_leaver_records, tables["care_leaver"]).select(
             pl.lit("ssd_care_leavers").alias("table_name"),
             "record_id",
             pl.lit(None, dtype=pl.Int64).alias("row_number"),
@@ -277,32 +239,16 @@ def reconciliation(
 
 
 def orphans(tables: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
-    """Rows of every conformed table whose child is not in the child dimension."""
-    keys = {
-        "allocation": "involvement_id",
-        "management_oversight": "oversight_id",
-        "care_leaver": "care_leaver_record_id",
-        "referral": "referral_id",
-        "contact": "contact_id",
-        "assessment": "assessment_id",
-        "s47_enquiry": "s47_enquiry_id",
-        "initial_cp_conference": "icpc_id",
-        "cin_plan": "cin_plan_id",
-        "cp_plan": "cp_plan_id",
-        "cla_episode": "cla_episode_id",
-        "cla_placement": "cla_placement_id",
-        "visit": "visit_key",
-        "cp_review": "cp_review_id",
-        "cla_review": "cla_review_id",
-        "cin_plan_review": "cin_review_id",
-    }
+    """Rows of every conformed table that names a child (its person id refers to conformed.child) whose child is
+    not in the child dimension."""
     child = tables["child"].select("person_id")
     return pl.concat(
         [
-            tables[name]
+            tables[t.name]
             .filter(pl.col("person_id").is_not_null())
             .join(child, on="person_id", how="anti")
-            .select(pl.lit(name).alias("table_name"), pl.col(key).alias("record_id"), "person_id")
-            for name, key in keys.items()
+            .select(pl.lit(t.name).alias("table_name"), pl.col(t.record_column).alias("record_id"), "person_id")
+            for t in CONFORMED_TABLES
+            if "person_id" in t.column_names and t.column("person_id").references == CHILD
         ]
     )

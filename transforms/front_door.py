@@ -5,11 +5,14 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.calendar import add_working_days
+from transforms.timescales import DEFAULT_TIMESCALES, Timescales
 
 
-def contacts(ssd_contacts: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 1) -> pl.LazyFrame:
-    """Contacts with the decision deadline wd(contact date, ``working_days``) (1 by default: indicator 2.1) and
-    whether the decision met it."""
+def contact(
+    ssd_contacts: pl.LazyFrame, calendar: pl.LazyFrame, timescales: Timescales = DEFAULT_TIMESCALES
+) -> pl.LazyFrame:
+    """Contacts with the decision deadline wd(contact date, the contact decision's working days: 1 by default,
+    indicator 2.1) and whether the decision met it."""
     base = ssd_contacts.select(
         pl.col("cont_contact_id").alias("contact_id"),
         pl.col("cont_person_id").alias("person_id"),
@@ -18,7 +21,11 @@ def contacts(ssd_contacts: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 
         pl.col("cont_contact_source_code").alias("source_code"),
     )
     return add_working_days(
-        base, cal, date_column="contact_date", days=working_days, alias="decision_due_date"
+        base,
+        calendar,
+        date_column="contact_date",
+        days=timescales.contact_decision_working_days,
+        alias="decision_due_date",
     ).with_columns(
         (pl.col("decision_date").is_not_null() & (pl.col("decision_date") <= pl.col("decision_due_date"))).alias(
             "is_decided_on_time"
@@ -26,10 +33,13 @@ def contacts(ssd_contacts: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 
     )
 
 
-def assessments(
-    ssd_cin_assessments: pl.LazyFrame, referrals: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 45
+def assessment(
+    ssd_cin_assessments: pl.LazyFrame,
+    referral: pl.LazyFrame,
+    calendar: pl.LazyFrame,
+    timescales: Timescales = DEFAULT_TIMESCALES,
 ) -> pl.LazyFrame:
-    """Single assessments. The ``working_days`` (45 by default: indicator 2.10a) run from the linked referral's
+    """Single assessments. The working days (45 by default: indicator 2.10a) run from the linked referral's
     date; with no linked referral, from the assessment's own start."""
     base = ssd_cin_assessments.select(
         pl.col("cina_assessment_id").alias("assessment_id"),
@@ -43,7 +53,7 @@ def assessments(
         pl.col("cina_assessment_worker_id").alias("worker_id"),
     )
     linked = base.join(
-        referrals.select("referral_id", "referral_date", pl.lit(True).alias("has_referral")),
+        referral.select("referral_id", "referral_date", pl.lit(True).alias("has_referral")),
         on="referral_id",
         how="left",
         maintain_order="left",
@@ -53,9 +63,9 @@ def assessments(
     )
     return add_working_days(
         linked.drop("has_referral"),
-        cal,
+        calendar,
         date_column="timescale_start_date",
-        days=working_days,
+        days=timescales.assessment_working_days,
         alias="due_date",
     ).with_columns(
         (pl.col("authorised_date").is_not_null() & (pl.col("authorised_date") <= pl.col("due_date"))).alias(
@@ -64,7 +74,7 @@ def assessments(
     )
 
 
-def s47_enquiries(ssd_s47_enquiry: pl.LazyFrame) -> pl.LazyFrame:
+def s47_enquiry(ssd_s47_enquiry: pl.LazyFrame) -> pl.LazyFrame:
     return ssd_s47_enquiry.select(
         pl.col("s47e_s47_enquiry_id").alias("s47_enquiry_id"),
         pl.col("s47e_person_id").alias("person_id"),
@@ -77,8 +87,11 @@ def s47_enquiries(ssd_s47_enquiry: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def initial_cp_conferences(
-    ssd_initial_cp_conference: pl.LazyFrame, s47: pl.LazyFrame, cal: pl.LazyFrame, working_days: int = 15
+def initial_cp_conference(
+    ssd_initial_cp_conference: pl.LazyFrame,
+    s47_enquiry: pl.LazyFrame,
+    calendar: pl.LazyFrame,
+    timescales: Timescales = DEFAULT_TIMESCALES,
 ) -> pl.LazyFrame:
     """Initial CP conferences, due 15 working days after the section 47 enquiry started (the strategy
     discussion). Transfer-in conferences have no enquiry here and no due date."""
@@ -96,13 +109,13 @@ def initial_cp_conferences(
         pl.col("icpc_icpc_worker_id").alias("worker_id"),
     )
     linked = base.join(
-        s47.select("s47_enquiry_id", pl.col("start_date").alias("s47_start_date")),
+        s47_enquiry.select("s47_enquiry_id", pl.col("start_date").alias("s47_start_date")),
         on="s47_enquiry_id",
         how="left",
         maintain_order="left",
     )
     return add_working_days(
-        linked, cal, date_column="s47_start_date", days=working_days, alias="due_date"
+        linked, calendar, date_column="s47_start_date", days=timescales.icpc_working_days, alias="due_date"
     ).with_columns(
         (pl.col("conference_date").is_not_null() & (pl.col("conference_date") <= pl.col("due_date"))).alias(
             "is_on_time"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.spells import link_to_spell
 
-def children(ssd_person: pl.LazyFrame) -> pl.LazyFrame:
+
+def child(ssd_person: pl.LazyFrame) -> pl.LazyFrame:
     """The child dimension. Names, UPN and NHS number stay behind in staging."""
     return ssd_person.select(
         pl.col("pers_person_id").alias("person_id"),
@@ -29,7 +31,7 @@ def age_at(date_of_birth: pl.Expr, on: pl.Expr) -> pl.Expr:
     return (on.dt.year() - date_of_birth.dt.year() - pl.when(had_birthday).then(0).otherwise(1)).cast(pl.Int32)
 
 
-def teams(ssd_department: pl.LazyFrame) -> pl.LazyFrame:
+def team(ssd_department: pl.LazyFrame) -> pl.LazyFrame:
     return ssd_department.select(
         pl.col("dept_team_id").alias("team_id"),
         pl.col("dept_team_name").alias("team_name"),
@@ -38,7 +40,7 @@ def teams(ssd_department: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def workers(ssd_professionals: pl.LazyFrame) -> pl.LazyFrame:
+def worker(ssd_professionals: pl.LazyFrame) -> pl.LazyFrame:
     """Workers, without their names (shared outputs drop worker names: shared/contract.md)."""
     return ssd_professionals.select(
         pl.col("prof_professional_id").alias("worker_id"),
@@ -50,7 +52,7 @@ def workers(ssd_professionals: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def allocations(ssd_involvements: pl.LazyFrame, case_holding_roles: tuple[str, ...]) -> pl.LazyFrame:
+def allocation(ssd_involvements: pl.LazyFrame, case_holding_roles: tuple[str, ...]) -> pl.LazyFrame:
     """Involvements: a worker and team involved with a child from start to end, in a role. Real exports hold
     every involvement type (case workers, independent reviewing officers, personal advisers, ...); only the
     ``case_holding_roles`` (most senior first) hold the child's case, and ``case_holding_rank`` orders them."""
@@ -89,7 +91,7 @@ def management_oversight(ext_management_oversight: pl.LazyFrame) -> pl.LazyFrame
 _SUITABLE = ("Y", "YES", "SUITABLE", "1")
 
 
-def care_leaver_records(ssd_care_leavers: pl.LazyFrame) -> pl.LazyFrame:
+def care_leaver_record(ssd_care_leavers: pl.LazyFrame) -> pl.LazyFrame:
     """Every care-leaver record, with EET and suitability read from the (already mapped) codes."""
     activity = pl.col("clea_care_leaver_activity")
     accommodation = pl.col("clea_care_leaver_accommodation")
@@ -115,10 +117,10 @@ def care_leaver_records(ssd_care_leavers: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def care_leavers(records: pl.LazyFrame) -> pl.LazyFrame:
+def care_leaver(care_leaver_record: pl.LazyFrame) -> pl.LazyFrame:
     """One row per person: the record with the latest contact (indicators.md), the later row on a tie."""
     return (
-        records.filter(pl.col("person_id").is_not_null())
+        care_leaver_record.filter(pl.col("person_id").is_not_null())
         .sort(["person_id", "latest_contact_date", "_row_number"], nulls_last=False)
         .group_by("person_id", maintain_order=True)
         .last()
@@ -126,11 +128,37 @@ def care_leavers(records: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def superseded_care_leaver_records(records: pl.LazyFrame, latest: pl.LazyFrame) -> pl.LazyFrame:
-    return records.join(latest.select("care_leaver_record_id"), on="care_leaver_record_id", how="anti").select(
+def superseded_care_leaver_records(care_leaver_record: pl.LazyFrame, care_leaver: pl.LazyFrame) -> pl.LazyFrame:
+    """The care-leaver records not carried into ``care_leaver``, with the reason (for conformed.excluded_records)."""
+    return care_leaver_record.join(
+        care_leaver.select("care_leaver_record_id"), on="care_leaver_record_id", how="anti"
+    ).select(
         pl.col("care_leaver_record_id").alias("record_id"),
         pl.when(pl.col("person_id").is_null())
         .then(pl.lit("care-leaver record with no person"))
         .otherwise(pl.lit("superseded by the person's care-leaver record with the latest contact"))
         .alias("reason"),
     )
+
+
+def with_allocation_at(frame: pl.LazyFrame, allocation: pl.LazyFrame, *, key: str, on_date: str) -> pl.LazyFrame:
+    """Add the team and worker of the child's case-holding involvement open on ``on_date`` (the most senior
+    role, then the latest started): plans and episodes carry no team in the SSD."""
+    holders = case_holders(allocation)
+    linked = link_to_spell(
+        frame,
+        holders,
+        event_key=key,
+        event_date=on_date,
+        recorded_spell_id=None,
+        spell_id="involvement_id",
+        linked_id="_involvement_id",
+        spell_rank="case_holding_rank",
+        end_inclusive=True,
+    )
+    return linked.join(
+        allocation.select(pl.col("involvement_id").alias("_involvement_id"), "team_id", "worker_id"),
+        on="_involvement_id",
+        how="left",
+        maintain_order="left",
+    ).drop("_involvement_id", "_involvement_id_matched_by")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.people import with_allocation_at
+from transforms.reviews import cp_plan_next_review_due
+from transforms.timescales import Timescales
 
-def cp_plans(ssd_cp_plans: pl.LazyFrame) -> pl.LazyFrame:
+
+def cp_plan_spell(ssd_cp_plans: pl.LazyFrame) -> pl.LazyFrame:
+    """CP plans as recorded, in the field's words: the spells visits and reviews are linked to."""
     return ssd_cp_plans.select(
         pl.col("cppl_cp_plan_id").alias("cp_plan_id"),
         pl.col("cppl_person_id").alias("person_id"),
@@ -19,7 +24,7 @@ def cp_plans(ssd_cp_plans: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def cin_plans(ssd_cin_plans: pl.LazyFrame) -> pl.LazyFrame:
+def cin_plan(ssd_cin_plans: pl.LazyFrame) -> pl.LazyFrame:
     return ssd_cin_plans.select(
         pl.col("cinp_cin_plan_id").alias("cin_plan_id"),
         pl.col("cinp_person_id").alias("person_id"),
@@ -31,7 +36,8 @@ def cin_plans(ssd_cin_plans: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def cla_episodes(ssd_cla_episodes: pl.LazyFrame) -> pl.LazyFrame:
+def cla_episode_spell(ssd_cla_episodes: pl.LazyFrame) -> pl.LazyFrame:
+    """Episodes of care as recorded, in the field's words."""
     return ssd_cla_episodes.select(
         pl.col("clae_cla_episode_id").alias("cla_episode_id"),
         pl.col("clae_cla_id").alias("cla_id"),
@@ -46,11 +52,11 @@ def cla_episodes(ssd_cla_episodes: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def cla_periods_of_care(episodes: pl.LazyFrame) -> pl.LazyFrame:
+def cla_period_of_care(cla_episode_spell: pl.LazyFrame) -> pl.LazyFrame:
     """One row per period of care (``clae_cla_id``): it starts with its earliest episode and ends when its latest
     episode ceases (still open if that episode is)."""
     return (
-        episodes.filter(pl.col("cla_id").is_not_null())
+        cla_episode_spell.filter(pl.col("cla_id").is_not_null())
         # An episode with no start date sorts first, so it never stands as the latest episode and closes the
         # period early; the missing date is reported by data quality (CLA-001).
         .sort(["cla_id", "start_date", "cla_episode_id"], nulls_last=False)
@@ -64,7 +70,7 @@ def cla_periods_of_care(episodes: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def referrals(ssd_cin_episodes: pl.LazyFrame) -> pl.LazyFrame:
+def referral(ssd_cin_episodes: pl.LazyFrame) -> pl.LazyFrame:
     """Referrals, with whether each came within 12 months of the child's previous referral (a re-referral)."""
     base = ssd_cin_episodes.select(
         pl.col("cine_referral_id").alias("referral_id"),
@@ -88,3 +94,36 @@ def referrals(ssd_cin_episodes: pl.LazyFrame) -> pl.LazyFrame:
             ).alias("is_re_referral")
         )
     )
+
+
+def cla_placement(ssd_cla_placement: pl.LazyFrame) -> pl.LazyFrame:
+    return ssd_cla_placement.select(
+        pl.col("clap_cla_placement_id").alias("cla_placement_id"),
+        pl.col("clap_cla_id").alias("cla_id"),
+        pl.col("clap_person_id").alias("person_id"),
+        pl.col("clap_cla_placement_start_date").alias("start_date"),
+        pl.col("clap_cla_placement_end_date").alias("end_date"),
+        pl.col("clap_cla_placement_type").alias("placement_type_code"),
+        pl.col("clap_cla_placement_provider").alias("provider_code"),
+        pl.col("clap_cla_placement_distance").alias("distance_miles"),
+        # Privacy practice in the sector: postcodes cut to the sector ("AB1 2").
+        pl.col("clap_cla_placement_postcode").str.replace(r"^(\S+)\s*(\d).*$", "$1 $2").alias("postcode_sector"),
+        pl.col("clap_cla_placement_change_reason").alias("change_reason_code"),
+    )
+
+
+def cp_plan(
+    cp_plan_spell: pl.LazyFrame, allocation: pl.LazyFrame, cp_review: pl.LazyFrame, timescales: Timescales
+) -> pl.LazyFrame:
+    """Child protection plans, with the team and worker allocated at the start and the next review due."""
+    return with_allocation_at(cp_plan_spell, allocation, key="cp_plan_id", on_date="start_date").join(
+        cp_plan_next_review_due(cp_plan_spell, cp_review, timescales),
+        on="cp_plan_id",
+        how="left",
+        maintain_order="left",
+    )
+
+
+def cla_episode(cla_episode_spell: pl.LazyFrame, allocation: pl.LazyFrame) -> pl.LazyFrame:
+    """Episodes of care, with the team and worker allocated at the start."""
+    return with_allocation_at(cla_episode_spell, allocation, key="cla_episode_id", on_date="start_date")

@@ -18,8 +18,8 @@ from transforms.spells import link_to_spell
 from transforms.timescales import DEFAULT_TIMESCALES, Timescales
 
 
-def cp_reviews(
-    ssd_cp_reviews: pl.LazyFrame, cp_plans: pl.LazyFrame, timescales: Timescales = DEFAULT_TIMESCALES
+def cp_review(
+    ssd_cp_reviews: pl.LazyFrame, cp_plan_spell: pl.LazyFrame, timescales: Timescales = DEFAULT_TIMESCALES
 ) -> pl.LazyFrame:
     """CP review conferences linked to their plan (by id, else by person and date inside the plan), with the due
     date each answered and whether it was held by then. Reviews with no date, or inside no plan, stay unlinked
@@ -34,7 +34,7 @@ def cp_reviews(
     )
     linked = link_to_spell(
         reviews,
-        cp_plans,
+        cp_plan_spell,
         event_key="cp_review_id",
         event_date="review_date",
         recorded_spell_id="recorded_cp_plan_id",
@@ -42,7 +42,7 @@ def cp_reviews(
         linked_id="cp_plan_id",
         end_inclusive=True,
     ).join(
-        cp_plans.select("cp_plan_id", pl.col("start_date").alias("plan_start_date")),
+        cp_plan_spell.select("cp_plan_id", pl.col("start_date").alias("plan_start_date")),
         on="cp_plan_id",
         how="left",
         maintain_order="left",
@@ -66,16 +66,16 @@ def cp_reviews(
 
 
 def cp_plan_next_review_due(
-    cp_plans: pl.LazyFrame, reviews: pl.LazyFrame, timescales: Timescales = DEFAULT_TIMESCALES
+    cp_plan_spell: pl.LazyFrame, cp_review: pl.LazyFrame, timescales: Timescales = DEFAULT_TIMESCALES
 ) -> pl.LazyFrame:
     """Per plan, the review due after its last review (or 3 months from the start if it has had none)."""
     last = (
-        reviews.filter(pl.col("cp_plan_id").is_not_null())
+        cp_review.filter(pl.col("cp_plan_id").is_not_null())
         .group_by("cp_plan_id")
         .agg(pl.col("review_date").max().alias("last_review_date"), pl.len().alias("review_count"))
     )
     return (
-        cp_plans.select("cp_plan_id", "start_date")
+        cp_plan_spell.select("cp_plan_id", "start_date")
         .join(last, on="cp_plan_id", how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col("last_review_date").is_null())
@@ -88,7 +88,7 @@ def cp_plan_next_review_due(
     )
 
 
-def cla_reviews(ssd_cla_reviews: pl.LazyFrame, cla_periods: pl.LazyFrame) -> pl.LazyFrame:
+def cla_review(ssd_cla_reviews: pl.LazyFrame, cla_period_of_care: pl.LazyFrame) -> pl.LazyFrame:
     """CLA reviews linked to their period of care (by ``clar_cla_id``, else by person and date)."""
     reviews = ssd_cla_reviews.select(
         pl.col("clar_cla_review_id").alias("cla_review_id"),
@@ -101,7 +101,7 @@ def cla_reviews(ssd_cla_reviews: pl.LazyFrame, cla_periods: pl.LazyFrame) -> pl.
     )
     return link_to_spell(
         reviews,
-        cla_periods,
+        cla_period_of_care,
         event_key="cla_review_id",
         event_date="review_date",
         recorded_spell_id="recorded_cla_id",
@@ -112,9 +112,9 @@ def cla_reviews(ssd_cla_reviews: pl.LazyFrame, cla_periods: pl.LazyFrame) -> pl.
 
 
 def cla_review_chain(
-    reviews: pl.LazyFrame,
-    cla_periods: pl.LazyFrame,
-    cal: pl.LazyFrame,
+    cla_review: pl.LazyFrame,
+    cla_period_of_care: pl.LazyFrame,
+    calendar: pl.LazyFrame,
     *,
     as_of: date,
     timescales: Timescales = DEFAULT_TIMESCALES,
@@ -123,15 +123,15 @@ def cla_review_chain(
     and whether it was held by the due date. A due date that passed with no review is a record with no review."""
     second, later = f"{timescales.cla_second_months}mo", f"{timescales.cla_later_months}mo"
     held = (
-        reviews.filter(~pl.col("is_cancelled") & pl.col("cla_id").is_not_null() & (pl.col("review_date") <= as_of))
+        cla_review.filter(~pl.col("is_cancelled") & pl.col("cla_id").is_not_null() & (pl.col("review_date") <= as_of))
         .select("cla_id", "cla_review_id", "review_date")
         .with_columns(
             pl.int_range(1, pl.len() + 1).over("cla_id", order_by=["review_date", "cla_review_id"]).alias("n")
         )
     )
     periods = add_working_days(
-        cla_periods.select("cla_id", "person_id", "start_date", "end_date"),
-        cal,
+        cla_period_of_care.select("cla_id", "person_id", "start_date", "end_date"),
+        calendar,
         date_column="start_date",
         days=timescales.cla_first_working_days,
         alias="first_due_date",
@@ -188,7 +188,8 @@ def cla_review_chain(
     )
 
 
-def cin_plan_reviews(ext_cin_plan_reviews: pl.LazyFrame, cin_plans: pl.LazyFrame) -> pl.LazyFrame:
+def cin_plan_review(ext_cin_plan_reviews: pl.LazyFrame, cin_plan: pl.LazyFrame) -> pl.LazyFrame:
+    """CIN plan reviews linked to their plan (by id, else by person and date inside the plan)."""
     reviews = ext_cin_plan_reviews.select(
         pl.col("cinr_cin_review_id").alias("cin_review_id"),
         pl.col("cinr_person_id").alias("person_id"),
@@ -197,7 +198,7 @@ def cin_plan_reviews(ext_cin_plan_reviews: pl.LazyFrame, cin_plans: pl.LazyFrame
     )
     return link_to_spell(
         reviews,
-        cin_plans,
+        cin_plan,
         event_key="cin_review_id",
         event_date="review_date",
         recorded_spell_id="recorded_cin_plan_id",

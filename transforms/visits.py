@@ -17,7 +17,7 @@ VISIT_KINDS = ("cp", "cla", "cin", "referral", "none")
 EXPECTED_SOURCE = {"cp": "ssd_cp_visits", "cla": "ssd_cla_visits", "cin": "ssd_cin_visits"}
 
 
-def visit_records(
+def visit_record(
     ssd_cp_visits: pl.LazyFrame, ssd_cla_visits: pl.LazyFrame, ssd_cin_visits: pl.LazyFrame
 ) -> pl.LazyFrame:
     """Every visit record of the three files, in one shape."""
@@ -61,9 +61,9 @@ def visit_records(
     )
 
 
-def excluded_visit_records(records: pl.LazyFrame) -> pl.LazyFrame:
+def excluded_visit_records(visit_record: pl.LazyFrame) -> pl.LazyFrame:
     """Visit records that cannot be a visit: no child or no date."""
-    return records.filter(pl.col("person_id").is_null() | pl.col("visit_date").is_null()).select(
+    return visit_record.filter(pl.col("person_id").is_null() | pl.col("visit_date").is_null()).select(
         pl.col("source_table").alias("table_name"),
         pl.col("visit_id").alias("record_id"),
         pl.when(pl.col("person_id").is_null())
@@ -95,19 +95,19 @@ def visits_per_child_day(records: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def visits(
-    records: pl.LazyFrame,
-    cp_plans: pl.LazyFrame,
-    cla_periods: pl.LazyFrame,
-    cin_plans: pl.LazyFrame,
-    referrals: pl.LazyFrame,
+def visit(
+    visit_record: pl.LazyFrame,
+    cp_plan_spell: pl.LazyFrame,
+    cla_period_of_care: pl.LazyFrame,
+    cin_plan: pl.LazyFrame,
+    referral: pl.LazyFrame,
 ) -> pl.LazyFrame:
     """The visit fact: one row per child per day, classified and linked to the plan or period it belongs to."""
-    days = visits_per_child_day(records)
+    days = visits_per_child_day(visit_record)
     common = {"event_key": "visit_key", "event_date": "visit_date"}
     linked = link_to_spell(
         days,
-        cp_plans,
+        cp_plan_spell,
         **common,
         recorded_spell_id="recorded_cp_plan_id",
         spell_id="cp_plan_id",
@@ -115,7 +115,7 @@ def visits(
     )
     linked = link_to_spell(
         linked,
-        cla_periods,
+        cla_period_of_care,
         **common,
         recorded_spell_id="recorded_cla_id",
         spell_id="cla_id",
@@ -123,7 +123,7 @@ def visits(
     )
     linked = link_to_spell(
         linked,
-        cin_plans,
+        cin_plan,
         **common,
         recorded_spell_id=None,
         spell_id="cin_plan_id",
@@ -131,7 +131,7 @@ def visits(
     )
     linked = link_to_spell(
         linked,
-        referrals,
+        referral,
         **common,
         recorded_spell_id=None,
         spell_id="referral_id",
