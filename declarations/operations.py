@@ -258,6 +258,10 @@ RUNS = Declared(
     ),
 )
 
+# What each load and each staging build record beside the data.
+LOAD_RECORDS = (LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS)
+STAGING_RECORDS = (CURRENT_BATCH, REJECTED_VALUES, CLEANING_SUMMARY, CODE_MAPPINGS)
+
 OPERATIONS_TABLES: tuple[Declared, ...] = (
     LOAD_BATCHES,
     LOAD_MANIFEST,

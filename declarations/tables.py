@@ -128,6 +128,34 @@ class Declared:
             *[f"COMMENT ON COLUMN {self.sql_name}.{quote(c.name)} IS {literal(c.description)}" for c in self.columns],
         ]
 
+    def check_sql(self) -> list[tuple[str, str]]:
+        """The declared checks: (what is checked, SQL counting the rows that break it). The key is unique and never
+        null; every value of a column that refers to another table is found there."""
+        checks = []
+        if self.key:
+            keys = ", ".join(quote(k) for k in self.key)
+            checks.append(
+                (
+                    f"{self.qualified}: ({', '.join(self.key)}) unique",
+                    f"SELECT count(*) - count(DISTINCT ({keys})) FROM {self.sql_name}",
+                )
+            )
+            checks += [
+                (f"{self.qualified}.{k} not null", f"SELECT count(*) FROM {self.sql_name} WHERE {quote(k)} IS NULL")
+                for k in self.key
+            ]
+        for c in self.columns:
+            if c.references:
+                layer, table, column = (quote(part) for part in c.references.split("."))
+                found = f"SELECT {column} FROM {layer}.{table} WHERE {column} IS NOT NULL"
+                checks.append(
+                    (
+                        f"{self.qualified}.{c.name} found in {c.references}",
+                        f"SELECT count(*) FROM {self.sql_name} WHERE {quote(c.name)} NOT IN ({found})",
+                    )
+                )
+        return checks
+
     def conform(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The frame in the declared columns, order and types. A column built but not declared, or declared but
         not built, is a programming error caught here rather than published undescribed."""

@@ -17,12 +17,11 @@ import pytest
 from csc.synthetic import FAULT_KINDS, generate_batch
 from declarations.catalogue import load_catalogue
 from declarations.contract import TABLES_BY_NAME
-from declarations.operations import LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS
+from declarations.operations import LOAD_RECORDS, STAGING_RECORDS
 from expectations.declared import load_rules
 from expectations.rules import RuleError, parse_rules
 from expectations.runner import evaluate_rules
 from warehouse.db import ensure_tables
-from warehouse.staging import STAGING_RECORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2023, 8, 31)
@@ -115,7 +114,7 @@ def _history(manifest: dict[str, list[tuple[str, str, int]]], extract_dates: dic
     """A warehouse with only raw.load_batches, raw.load_manifest and staging.current_batch: batches loaded in the
     order given, the last one staged. manifest: batch id -> (table, status, rows)."""
     con = duckdb.connect()
-    ensure_tables(con, (LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS, *STAGING_RECORDS))
+    ensure_tables(con, (*LOAD_RECORDS, *STAGING_RECORDS))
     for n, (batch_id, files) in enumerate(manifest.items()):
         finished = f"2023-09-0{n + 1} 02:00:00"
         con.execute(

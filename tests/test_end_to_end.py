@@ -12,6 +12,8 @@ import duckdb
 import pytest
 
 from csc.synthetic import generate_batch
+from declarations.registry import REGISTRY, in_layer
+from warehouse.db import declared_check_failures
 
 AS_OF = date(2023, 8, 31)
 
@@ -34,6 +36,28 @@ ANALYST = textwrap.dedent(
 )
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    ]
+
+
+def _undescribed(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table and column of the file with no comment."""
+    return [
+        f"{schema}.{table}.{column or ''}"
+        for schema, table, column in con.execute(
+            "SELECT schema_name, table_name, NULL FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND (comment IS NULL OR comment = '') UNION ALL "
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND NOT internal AND (comment IS NULL OR comment = '')"
+        ).fetchall()
+    ]
+
+
 @pytest.mark.slow
 def test_generated_batch_end_to_end(prefect_harness, tmp_path):
     from flows.nightly import nightly_load
@@ -54,9 +78,17 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
         assert con.execute("SELECT bool_and(is_balanced) FROM conformed.reconciliation").fetchone() == (True,)
         # every staging table is in the reconciliation
         assert con.execute("SELECT count(DISTINCT table_name) FROM conformed.reconciliation").fetchone() == (21,)
+        # the declared checks hold: conformed keys unique and never null, every child found in conformed.child
+        assert declared_check_failures(con, in_layer("conformed")) == {}
+        # every table a run writes is declared, and every column of the warehouse is described
+        assert set(_tables(con)) <= set(REGISTRY), set(_tables(con)) - set(REGISTRY)
+        assert _undescribed(con) == []
 
     marts = wh / "marts.duckdb"
     with duckdb.connect(str(marts), read_only=True) as con:
+        assert declared_check_failures(con, in_layer("marts")) == {}
+        assert {"marts." + t.split(".")[1] for t in _tables(con)} == {t.qualified for t in in_layer("marts")}
+        assert _undescribed(con) == []
         ends = con.execute("SELECT count(DISTINCT period_end) FROM indicator_values").fetchone()[0]
         refs = con.execute("SELECT count(DISTINCT indicator_ref) FROM indicator_values").fetchone()[0]
         teams = con.execute(

@@ -85,6 +85,17 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[Declared]) ->
             con.execute(statement)
 
 
+def declared_check_failures(con: duckdb.DuckDBPyConnection, tables: Iterable[Declared]) -> dict[str, int]:
+    """Each declared check (``Declared.check_sql``) the tables fail, with the rows that break it."""
+    failures = {}
+    for t in tables:
+        for what, sql in t.check_sql():
+            row = con.execute(sql).fetchone()
+            if row and row[0]:
+                failures[what] = row[0]
+    return failures
+
+
 def read_tables(
     con: duckdb.DuckDBPyConnection, schema: str, names, *, exclude: tuple[str, ...] = ()
 ) -> dict[str, pl.LazyFrame]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from declarations.contract import TABLES, TABLES_BY_NAME, Column, Table
+from declarations.operations import LOAD_RECORDS, RAW_METADATA, STAGING_LINEAGE, STAGING_RECORDS
+from declarations.registry import in_layer
 from declarations.systems import SYSTEMS, tables_exported
-from warehouse.conformed import CONFORMED_TABLES
-from warehouse.marts import MART_TABLES
-from warehouse.raw import RAW_METADATA_COLUMNS
-from warehouse.staging import LINEAGE_COLUMNS
+from declarations.tables import Declared
+from transforms.conformed import STEPS, reads
+
+REGISTRY_CONFORMED = {t.name for t in in_layer("conformed")}
 
 _STAGING_TYPE_NOTE = {
     "date": "parsed from ISO, UK day-first or SQL Server datetime; 1900-01-01 -> NULL",
@@ -90,7 +92,7 @@ def data_dictionary_markdown() -> str:
     out = [
         "# Data dictionary",
         "",
-        "Generated from `declarations/contract.py` by `csc dictionary`; do not edit by hand.",
+        "Generated from the declarations (`declarations/`) by `csc dictionary`; do not edit by hand.",
         "",
         "Every contract table exists twice in `warehouse.duckdb`: `raw.<table>` (every column as text, as",
         "received, plus load metadata) and `staging.<table>` (typed and cleaned, plus lineage). The same",
@@ -100,21 +102,14 @@ def data_dictionary_markdown() -> str:
         "",
         "| raw column | type | description |",
         "|---|---|---|",
-        *[f"| `{n}` | {t} | {d} |" for n, t, d in RAW_METADATA_COLUMNS],
+        *[f"| `{c.name}` | {c.type} | {c.description} |" for c in RAW_METADATA],
         "",
         "| staging column | type | description |",
         "|---|---|---|",
-        *[f"| `{n}` | {t} | {d} |" for n, t, d in LINEAGE_COLUMNS],
+        *[f"| `{c.name}` | {c.type} | {c.description} |" for c in STAGING_LINEAGE],
         "",
-        "Other tables: `raw.load_batches` (one row per batch loaded), `raw.load_manifest` (one row per file or",
-        "expected table per batch: status `loaded`, `loaded_with_rejects`, `failed`, `missing` (a core table with",
-        "no file), `not_supplied` (an optional table with no file) or `ignored`, with the reason; the file's",
-        "`export_shape`, `delimiter`, and the columns it renamed, lacked and had derived), `raw.load_rejects`",
-        "(rows that did not parse as CSV: file, line, column, reason, the line as received),",
-        "`staging.rejected_values` (values that could not be typed: file, row, record id, column, value, reason),",
-        "`staging.cleaning_summary` (per column: missing, sentinels normalised, values rejected, descriptions",
-        "mapped, unmapped codes, person ids derived), `staging.code_mappings` (every received code value and its",
-        "code), `staging.current_batch` (the batch staging was built from).",
+        "Each load and staging build also records what it received, rejected and cleaned:",
+        *[line for t in (*LOAD_RECORDS, *STAGING_RECORDS) for line in _declared_section(t)],
         "",
     ]
     out += _systems_section()
@@ -131,14 +126,10 @@ def data_dictionary_markdown() -> str:
         "",
         "## Conformed tables (`warehouse.duckdb`, schema `conformed`)",
         "",
-        "Built from staging by pure polars transforms (`transforms/`). Also: `conformed.reconciliation` (per run and",
-        "staging table: rows received, carried, excluded; kept for every run), `conformed.excluded_records` (each",
-        "staging row not carried, with the reason) and `conformed.orphan_records` (rows whose child is not in",
-        "`conformed.child`).",
+        "Built from staging by pure polars transforms (`transforms/`): each table by the function of its name,",
+        "whose parameters name the tables it reads (the lineage below).",
     ]
-    for t in CONFORMED_TABLES:
-        out += ["", f"### conformed.{t.name}", "", t.description, "", f"Key: `{', '.join(t.key)}`.", ""]
-        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in t.columns]]
+    out += [line for t in in_layer("conformed") for line in _declared_section(t)]
     out += [
         "",
         "## Published marts (`marts.duckdb`)",
@@ -147,7 +138,48 @@ def data_dictionary_markdown() -> str:
         "open keeps the publication it opened and a failed run leaves the last good one. No names, dates of birth",
         "or addresses.",
     ]
-    for t in MART_TABLES:
-        out += ["", f"### {t.name}", "", t.description, ""]
-        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in t.columns]]
+    out += [line for t in in_layer("marts") for line in _declared_section(t)]
+    out += [
+        "",
+        "## The pipeline's own records (`warehouse.duckdb`, schemas `ops` and `dq`)",
+        "",
+        "The history of runs, and what the data-quality checks found and alerted.",
+    ]
+    out += [line for layer in ("ops", "dq") for t in in_layer(layer) for line in _declared_section(t)]
     return "\n".join(out) + "\n"
+
+
+def _lineage(name: str) -> list[str]:
+    """The staging and conformed tables a conformed table is built from, through the steps between."""
+    steps = {step.__name__: step for step in STEPS}
+    found: list[str] = []
+
+    def walk(step_name: str) -> None:
+        for read in reads(steps[step_name]):
+            if read in steps and read not in REGISTRY_CONFORMED:
+                walk(read)  # a step between tables: what it reads
+            elif read in steps or read == "calendar":
+                found.append(f"conformed.{read}")
+            else:
+                found.append(f"staging.{read}")
+
+    if name in steps:
+        walk(name)
+    return list(dict.fromkeys(found))
+
+
+def _declared_section(t: Declared) -> list[str]:
+    out = ["", f"### {t.qualified if t.layer != 'marts' else t.name}", "", t.description, ""]
+    if t.key:
+        out += [f"Key: `{', '.join(t.key)}`.", ""]
+    lineage = _lineage(t.name) if t.layer == "conformed" else []
+    if lineage:
+        module = next(step.__module__ for step in STEPS if step.__name__ == t.name)
+        out += [f"Built by `{module}.{t.name}` from {', '.join(f'`{r}`' for r in lineage)}.", ""]
+    elif t.layer == "conformed" and t.name == "calendar":
+        out += ["Built from the earliest and latest dates in staging (`transforms.calendar.calendar`).", ""]
+    out += ["| column | type | description | from |", "|---|---|---|---|"]
+    for c in t.columns:
+        source = c.source or (f"refers to `{c.references}`" if c.references else "")
+        out.append(f"| `{c.name}` | {c.type} | {c.description} | {source} |")
+    return out

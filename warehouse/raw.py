@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from declarations.contract import TABLES, Table, table
-from declarations.operations import LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS
+from declarations.operations import LOAD_MANIFEST, LOAD_RECORDS
 from declarations.registry import in_layer
 from declarations.systems import SYSTEMS, aliases, closest_system, matching_systems, may_be_absent
 from declarations.tables import literal, quote
@@ -40,7 +40,7 @@ STATUS_IGNORED = "ignored"
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Every raw table and the load's own records, with their comments; a table declared since the warehouse was
     made is created, and a column declared since is added."""
-    ensure_tables(con, (LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS, *in_layer("raw")))
+    ensure_tables(con, (*LOAD_RECORDS, *in_layer("raw")))
 
 
 @dataclass

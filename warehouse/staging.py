@@ -31,14 +31,11 @@ from declarations.codes import (
     SUITABILITY_WORDINGS,
 )
 from declarations.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
-from declarations.operations import CLEANING_SUMMARY, CODE_MAPPINGS, CURRENT_BATCH, REJECTED_VALUES
+from declarations.operations import STAGING_RECORDS
 from declarations.registry import declared
 from declarations.tables import literal, quote
 from warehouse.db import ensure_tables
 from warehouse.raw import STATUS_FAILED
-
-# Staging's own records of what it did, beside the typed tables.
-STAGING_RECORDS = (CURRENT_BATCH, REJECTED_VALUES, CLEANING_SUMMARY, CODE_MAPPINGS)
 
 _ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
 _UK_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
