@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from expectations.runner import DocsBuild, QualityResult
+from warehouse.db import arrow_frame
 
 DQ_DDL = """
 CREATE SCHEMA IF NOT EXISTS dq;
@@ -65,7 +66,7 @@ def exceptions_with_teams(
 ) -> pl.DataFrame:
     """Each exception's team: the team of the child's case-holding involvement open at the batch date (the most
     senior role, then the latest started), else 'unallocated' (routed to the performance team)."""
-    teams = pl.from_arrow(
+    teams = arrow_frame(
         con.sql(
             """
             -- the same involvement the indicators count the child for (transforms.indicators.allocated)
@@ -76,7 +77,7 @@ def exceptions_with_teams(
             GROUP BY person_id
             """,
             params=[as_of, as_of],
-        ).to_arrow_table()
+        )
     )
     return exceptions.join(teams, on="person_id", how="left").with_columns(pl.col("team_id").fill_null(unallocated))
 
@@ -151,7 +152,7 @@ def record_quality(
 
 def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     """This run's results per rule, with the previous run's failures for the trend."""
-    return pl.from_arrow(
+    return arrow_frame(
         con.sql(
             """
             WITH runs AS (SELECT run_id, min(run_at) AS run_at FROM dq.rule_results GROUP BY run_id),
@@ -167,5 +168,5 @@ def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
             ORDER BY r.status, r.severity, r.rule_id
             """,
             params=[run_id],
-        ).to_arrow_table()
+        )
     )
