@@ -15,9 +15,11 @@ runner = CliRunner()
 
 
 def test_every_command_has_help():
+    import click
     import typer.main
 
     group = typer.main.get_command(app)
+    assert isinstance(group, click.Group)
     assert set(group.commands) >= {"generate", "run", "demo"}
     for name, command in group.commands.items():
         assert command.help and len(command.help) > 20, f"csc {name} has no help text"
