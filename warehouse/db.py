@@ -34,14 +34,14 @@ def warehouse_path(warehouse_dir: Path) -> Path:
 DEFAULT_MEMORY_LIMIT_GB = 5
 
 
-def _duckdb_config() -> dict[str, str | int]:
-    config: dict[str, str | int] = {}
-    if settings().duckdb_memory_limit:
-        config["memory_limit"] = settings().duckdb_memory_limit
+def _duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if memory_limit := settings().duckdb_memory_limit:
+        config["memory_limit"] = memory_limit
     elif machine_memory_gb() * 0.8 > DEFAULT_MEMORY_LIMIT_GB:
         config["memory_limit"] = f"{DEFAULT_MEMORY_LIMIT_GB}GB"
-    if settings().duckdb_threads:
-        config["threads"] = settings().duckdb_threads
+    if threads := settings().duckdb_threads:
+        config["threads"] = threads
     return config
 
 

@@ -136,9 +136,9 @@ def data_dictionary_markdown() -> str:
         "staging row not carried, with the reason) and `conformed.orphan_records` (rows whose child is not in",
         "`conformed.child`).",
     ]
-    for t in CONFORMED_TABLES:
-        out += ["", f"### conformed.{t.name}", "", t.description, "", f"Key: `{', '.join(t.key)}`.", ""]
-        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in t.columns]]
+    for ct in CONFORMED_TABLES:
+        out += ["", f"### conformed.{ct.name}", "", ct.description, "", f"Key: `{', '.join(ct.key)}`.", ""]
+        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in ct.columns]]
     out += [
         "",
         "## Published marts (`marts.duckdb`)",
@@ -147,7 +147,7 @@ def data_dictionary_markdown() -> str:
         "open keeps the publication it opened and a failed run leaves the last good one. No names, dates of birth",
         "or addresses.",
     ]
-    for t in MART_TABLES:
-        out += ["", f"### {t.name}", "", t.description, ""]
-        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in t.columns]]
+    for mt in MART_TABLES:
+        out += ["", f"### {mt.name}", "", mt.description, ""]
+        out += ["| column | description |", "|---|---|", *[f"| `{c}` | {d} |" for c, d in mt.columns]]
     return "\n".join(out) + "\n"

@@ -31,7 +31,7 @@ from declarations.codes import (
     SUITABILITY_WORDINGS,
 )
 from declarations.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABLES, Column, Table, table
-from warehouse.db import comments_sql, literal, quote
+from warehouse.db import comments_sql, fetch_one, literal, quote
 from warehouse.raw import STATUS_FAILED
 
 LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -340,14 +340,14 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
                 con.execute(f"DROP TABLE {RECEIVED}")
                 for stmt in comments_sql(t, "staging", LINEAGE_COLUMNS):
                     con.execute(stmt)
-                (count,) = con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()
+                (count,) = fetch_one(con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}"))
                 progress(f"staging.{t.name}: {count:,} rows")
             con.execute("INSERT INTO staging.current_batch VALUES (?, now()::TIMESTAMP)", [batch_id])
             con.commit()
         except BaseException:
             con.rollback()
             raise
-    rows = {t.name: con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()[0] for t in TABLES}
+    rows = {t.name: fetch_one(con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}"))[0] for t in TABLES}
     # fetchall: a result left part-read blocks the next statement on this connection (DuckDB 2.0)
     ((rejected, sentinels, unmapped, derived_values),) = con.execute(
         "SELECT coalesce(sum(values_rejected), 0), coalesce(sum(sentinels_normalised), 0), "
