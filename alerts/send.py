@@ -77,6 +77,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# what alerts log to: a logger, or an adapter of one (Prefect's run logger)
+AnyLogger = logging.Logger | logging.LoggerAdapter[logging.Logger]
 
 
 SENT_COLUMNS = ("owner", "rule_id", "table_name", "record_id", "run_id")
@@ -694,7 +696,7 @@ def compose_run_failure(owner: Owner, failure: RunFailure) -> Message:
 
 
 def send_run_failure(
-    failure: RunFailure, settings: AlertSettings, *, logger: logging.Logger | None = None
+    failure: RunFailure, settings: AlertSettings, *, logger: AnyLogger | None = None
 ) -> list[Delivery]:
     """Tell the run-failure owner (`CSC_ALERT_RUN_FAILURE_OWNER`, else the fallback owner) by email and webhook.
     Returns the deliveries; none when alerts are not configured (logged)."""
@@ -769,7 +771,7 @@ def _email(message: Message, sender: str) -> EmailMessage:
     return m
 
 
-def _connect(settings: AlertSettings, logger: logging.Logger) -> smtplib.SMTP:
+def _connect(settings: AlertSettings, logger: AnyLogger) -> smtplib.SMTP:
     assert settings.smtp_host
     conn = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
     try:
@@ -792,7 +794,7 @@ def _connect(settings: AlertSettings, logger: logging.Logger) -> smtplib.SMTP:
 
 
 def send_email(
-    messages: Sequence[Message], settings: AlertSettings, *, logger: logging.Logger | None = None
+    messages: Sequence[Message], settings: AlertSettings, *, logger: AnyLogger | None = None
 ) -> list[Delivery]:
     """Send each message that has addresses over one SMTP conversation (STARTTLS if set, login if a username is
     set). Returns one Delivery per message. A message the server fails is recorded and the next one is tried on
@@ -861,7 +863,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def post_webhook(
-    message: Message, url: str | None = None, *, timeout: float = 10.0, logger: logging.Logger | None = None
+    message: Message, url: str | None = None, *, timeout: float = 10.0, logger: AnyLogger | None = None
 ) -> Delivery:
     """POST `{"text": ...}` (the subject and the plain-text body, cut short for chat) to an incoming webhook
     (Slack and Teams both accept it). Any non-2xx answer, timeout or connection error is a failed Delivery."""
@@ -894,7 +896,7 @@ def post_webhook(
     return Delivery(message.owner, "webhook", target, False, error)
 
 
-def deliver(messages: Sequence[Message], settings: AlertSettings, *, logger: logging.Logger) -> list[Delivery]:
+def deliver(messages: Sequence[Message], settings: AlertSettings, *, logger: AnyLogger) -> list[Delivery]:
     """Every message by email (those with addresses) and by webhook (those with one)."""
     return send_email(messages, settings, logger=logger) + [
         post_webhook(m, timeout=settings.webhook_timeout, logger=logger) for m in messages if m.webhook is not None
@@ -975,7 +977,7 @@ def send_alerts(
     run_id: str,
     already_sent: pl.DataFrame | Iterable[Sequence[str | None]] | None,
     settings: AlertSettings,
-    logger: logging.Logger | None = None,
+    logger: AnyLogger | None = None,
 ) -> AlertReport:
     """Alert each owner to its new exceptions of this run (the pipeline's one call).
 

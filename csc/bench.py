@@ -27,7 +27,7 @@ import duckdb
 from csc.synthetic import generate_batch
 from pipeline import stages
 from warehouse.batch import READY_MARKER, read_batch
-from warehouse.db import machine_memory_gb
+from warehouse.db import fetch_one, machine_memory_gb
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -176,7 +176,7 @@ def read_floor(batch) -> int:
                     f"SELECT count(*) FROM read_csv('{f.path}', all_varchar = true, header = true, "
                     "strict_mode = false, ignore_errors = true)"
                 )
-            total += con.execute(query).fetchone()[0]
+            total += fetch_one(con.execute(query))[0]
     return total
 
 

@@ -294,8 +294,8 @@ def write_excel(
 
     ws3 = wb.add_worksheet("Definitions")
     ws3.write_row(0, 0, catalogue.columns, header)
-    for i, r in enumerate(catalogue.iter_rows(), start=1):
-        ws3.write_row(i, 0, ["" if v is None else v for v in r])
+    for i, definition in enumerate(catalogue.iter_rows(), start=1):
+        ws3.write_row(i, 0, ["" if v is None else v for v in definition])
     ws3.set_column(0, len(catalogue.columns), 18)
     ws3.set_column(2, 2, 60)
     wb.close()

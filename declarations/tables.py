@@ -165,7 +165,7 @@ class Declared:
                 f"{self.qualified}: built columns differ from the declaration "
                 f"(undeclared: {sorted(built - declared)}, not built: {sorted(declared - built)})"
             )
-        return frame.select(self.column_names).cast(self.polars_schema())
+        return frame.select(self.column_names).cast(pl.Schema(self.polars_schema()))
 
     def empty(self) -> pl.DataFrame:
         return pl.DataFrame(schema=self.polars_schema())

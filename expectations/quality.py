@@ -11,7 +11,7 @@ import polars as pl
 
 from declarations.operations import ALERTS_SENT, EXCEPTIONS, RULE_RESULTS
 from expectations.runner import DocsBuild, QualityResult
-from warehouse.db import ensure_tables
+from warehouse.db import arrow_frame, ensure_tables
 
 DQ_TABLES = (RULE_RESULTS, EXCEPTIONS, ALERTS_SENT)
 
@@ -38,7 +38,7 @@ def exceptions_with_teams(
 ) -> pl.DataFrame:
     """Each exception's team: the team of the child's case-holding involvement open at the batch date (the most
     senior role, then the latest started), else 'unallocated' (routed to the performance team)."""
-    teams = pl.from_arrow(
+    teams = arrow_frame(
         con.sql(
             """
             -- the same involvement the indicators count the child for (transforms.indicators.allocated)
@@ -49,7 +49,7 @@ def exceptions_with_teams(
             GROUP BY person_id
             """,
             params=[as_of, as_of],
-        ).to_arrow_table()
+        )
     )
     return exceptions.join(teams, on="person_id", how="left").with_columns(pl.col("team_id").fill_null(unallocated))
 
@@ -124,7 +124,7 @@ def record_quality(
 
 def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     """This run's results per rule, with the previous run's failures for the trend."""
-    return pl.from_arrow(
+    return arrow_frame(
         con.sql(
             """
             WITH runs AS (SELECT run_id, min(run_at) AS run_at FROM dq.rule_results GROUP BY run_id),
@@ -140,5 +140,5 @@ def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
             ORDER BY r.status, r.severity, r.rule_id
             """,
             params=[run_id],
-        ).to_arrow_table()
+        )
     )

@@ -23,16 +23,19 @@ from declarations.contract import TABLES_BY_NAME
 from declarations.tables import literal, quote
 from expectations.rules import BATCH_TABLE, Rule
 from expectations.suites import basic_rules, flag_column, read_suites
+from warehouse.db import arrow_frame
 
 SUMMARY_PAGE = "summary.html"
 
-VIOLATION_SCHEMA = {
-    "rule_id": pl.String,
-    "record_id": pl.String,
-    "person_id": pl.String,
-    "value": pl.String,
-    "message": pl.String,
-}
+VIOLATION_SCHEMA = pl.Schema(
+    {
+        "rule_id": pl.String,
+        "record_id": pl.String,
+        "person_id": pl.String,
+        "value": pl.String,
+        "message": pl.String,
+    }
+)
 
 
 class RuleCrashed(RuntimeError):
@@ -118,7 +121,7 @@ def evaluate_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], as_o
         return pl.DataFrame(schema=VIOLATION_SCHEMA)
     union = "\nUNION ALL\n".join(_rule_query(rule, as_of, i) for i, rule in enumerate(rules))
     try:
-        found = pl.from_arrow(con.sql(union).to_arrow_table())
+        found = arrow_frame(con.sql(union))
     except duckdb.Error as union_error:
         for i, rule in enumerate(rules):
             try:
@@ -151,12 +154,12 @@ def validation_frames(
         person = t.person_column or "NULL"
         # record_id is the record's stable key, as the rules report it (a care leaver is the person: the SSD's
         # clea_table_id is new every night); row_key is the row's own key, which every row must have.
-        base = pl.from_arrow(
+        base = arrow_frame(
             con.sql(
                 f"SELECT CAST({quote(t.record_key)} AS VARCHAR) AS record_id, CAST({quote(t.key)} AS VARCHAR) AS "
                 f"row_key, CAST({person} AS VARCHAR) AS person_id, _source_file, _row_number "
                 f"FROM staging.{quote(name)}"
-            ).to_arrow_table()
+            )
         )
         return base.with_columns(
             pl.col("record_id").is_in(by_rule.get(r.id, empty).implode()).alias(flag_column(r.id))
@@ -250,6 +253,8 @@ def validate_with_gx(
             },
         )
         for r in result.results:
+            # GX names the expectation of every result of a definition's run
+            assert r.expectation_config is not None
             rule_id = r.expectation_config.meta["rule_id"]
             if r.exception_info and r.exception_info.get("raised_exception"):
                 raise RuleCrashed(f"data-quality rule {rule_id}: {r.exception_info.get('exception_message')}")

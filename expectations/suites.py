@@ -54,7 +54,8 @@ def _meta(rule: Rule) -> dict:
 
 def suite_dicts(rules: tuple[Rule, ...]) -> dict[str, dict]:
     """Suite name -> suite as GX stores it (``ExpectationSuite.to_json_dict()`` shape)."""
-    suites: dict[str, list[dict]] = {t.name: [] for t in TABLES} | {BATCH_TABLE: []}
+    suites: dict[str, list[dict]] = {t.name: [] for t in TABLES}
+    suites[BATCH_TABLE] = []
     for t in TABLES:
         basic = next(r for r in basic_rules() if r.table == t.name)
         suites[t.name].append(

@@ -7,16 +7,17 @@ hashed or persisted between tasks: shared/stack-notes.md).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TypedDict
 
 from declarations.settings import apply_prefect_defaults
 
 apply_prefect_defaults()
 
-import polars as pl  # noqa: E402
 from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
@@ -26,7 +27,7 @@ from pipeline import stages  # noqa: E402
 from pipeline.stages import clear_leftovers  # noqa: E402
 from warehouse.batch import Batch, decide_as_of, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult  # noqa: E402
-from warehouse.db import WarehouseBusy, connect  # noqa: E402
+from warehouse.db import WarehouseBusy, arrow_frame, connect  # noqa: E402
 from warehouse.lock import writer_slot  # noqa: E402
 from warehouse.marts import published_as_of  # noqa: E402
 from warehouse.raw import BatchLoad  # noqa: E402
@@ -46,7 +47,13 @@ def _worth_retrying(task, task_run, state) -> bool:
     return False
 
 
-IO_RETRIES = {"retries": 2, "retry_delay_seconds": 10, "retry_condition_fn": _worth_retrying}
+class _Retries(TypedDict):
+    retries: int
+    retry_delay_seconds: int
+    retry_condition_fn: Callable[..., bool]
+
+
+IO_RETRIES: _Retries = {"retries": 2, "retry_delay_seconds": 10, "retry_condition_fn": _worth_retrying}
 
 
 @dataclass
@@ -119,11 +126,11 @@ def alert_owners(warehouse_dir: Path, run_id: str) -> str:
     with connect(warehouse_dir) as con:
         report = send_alerts(
             con.sql("SELECT * FROM dq.exceptions").pl(),
-            pl.from_arrow(
+            arrow_frame(
                 con.sql(
                     "SELECT rule_id, description, severity, owner, indicators FROM dq.rule_results WHERE run_id = ?",
                     params=[run_id],
-                ).to_arrow_table()
+                )
             ),
             run_id=run_id,
             already_sent=con.sql("SELECT owner, rule_id, table_name, record_id FROM dq.alerts_sent").pl(),

@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 from declarations.settings import apply_prefect_defaults
 
@@ -201,14 +202,14 @@ def tell_owners_run_failed(flow_run_id: str) -> str:
     logger = get_run_logger()
     run_id = flow_run_id.removeprefix("prefect.flow-run.")
     with get_client(sync_client=True) as client:
-        run = client.read_flow_run(run_id)
+        run = client.read_flow_run(UUID(run_id))
         flow_name = client.read_flow(run.flow_id).name
     ui = get_current_settings().ui_url
     failure = RunFailure(
         run_id=run_id,
         run_name=run.name,
         flow_name=flow_name,
-        state=run.state.name if run.state else "Failed",
+        state=(run.state.name if run.state else None) or "Failed",
         message=(run.state.message if run.state else "") or "",
         started=f"{run.start_time:%Y-%m-%d %H:%M:%S %Z}" if run.start_time else "not started",
         parameters=run.parameters,
@@ -217,7 +218,7 @@ def tell_owners_run_failed(flow_run_id: str) -> str:
     deliveries = send_run_failure(failure, AlertSettings(), logger=logger)
     told = [f"{d.owner} by {d.channel}" for d in deliveries if d.ok]
     if deliveries and not told:
-        errors = "; ".join(d.error for d in deliveries)
+        errors = "; ".join(d.error or "no reason given" for d in deliveries)
         raise RuntimeError(f"nobody could be told that run {run.name} failed: {errors}")
     summary = f"told {', '.join(told)} that run {run.name} ended {failure.state}" if told else "nobody told"
     logger.info(summary)
@@ -317,7 +318,8 @@ def serve_pipeline(
             landing_deployment(landing_dir, warehouse_dir, archive_dir, quarantine_dir, cron=cron, timezone=timezone)
         )
         notify_id = runner.add_deployment(
-            tell_owners_run_failed.to_deployment(
+            # async_dispatch types the call as "deployment or coroutine"; called from sync code it is the deployment
+            tell_owners_run_failed.to_deployment(  # type: ignore[arg-type]
                 name=NOTIFY_DEPLOYMENT, tags=["csc"], entrypoint_type=EntrypointType.MODULE_PATH
             )
         )

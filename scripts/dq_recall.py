@@ -108,6 +108,7 @@ def load_with_flow(batch_dir: Path, warehouse_dir: Path, as_of: date) -> list[st
     a flow that fails after building them (in a later step) is noted, not fatal."""
     from flows.nightly import nightly_load
     from warehouse.batch import read_batch
+    from warehouse.db import fetch_one
 
     notes = []
     state = nightly_load(batch_dir, warehouse_dir, as_of=as_of, return_state=True)
@@ -116,9 +117,9 @@ def load_with_flow(batch_dir: Path, warehouse_dir: Path, as_of: date) -> list[st
     batch_id = read_batch(batch_dir).batch_id
     with duckdb.connect(str(warehouse_dir / "warehouse.duckdb"), read_only=True) as con:
         staged = con.execute("SELECT batch_id FROM staging.current_batch").fetchone()
-        conformed = con.execute(
-            "SELECT count(*) FROM conformed.reconciliation WHERE batch_id = ?", [batch_id]
-        ).fetchone()[0]
+        conformed = fetch_one(
+            con.execute("SELECT count(*) FROM conformed.reconciliation WHERE batch_id = ?", [batch_id])
+        )[0]
     if staged != (batch_id,) or not conformed:
         raise RuntimeError(f"{batch_dir}: staging and conformed were not built for batch {batch_id}; {notes}")
     return notes
@@ -228,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.reuse:
             faulted_db = workdir / "faulted" / "warehouse" / "warehouse.duckdb"
             clean_db = workdir / "clean" / "warehouse" / "warehouse.duckdb"
-            log, notes = workdir / "faults.csv", []
+            log = workdir / "faults.csv"
+            notes: list[str] = []
         else:
             print(
                 f"generating and loading {args.scale} batches (seed {args.seed}, fault rate {args.rate}) in {workdir}"

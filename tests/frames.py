@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from declarations.contract import table
 
@@ -52,7 +54,7 @@ def staging(table_name: str, csv: str) -> pl.LazyFrame:
     return frame.lazy()
 
 
-def expected(schema: dict[str, pl.DataType], rows: list[tuple]) -> pl.DataFrame:
+def expected(schema: Mapping[str, PolarsDataType], rows: list[tuple]) -> pl.DataFrame:
     """A transform's whole expected output: every column it returns with its type, then the rows as tuples in the
     schema's order. Compared with ``assert_frame_equal``, an extra, missing or re-typed column fails."""
     return pl.DataFrame(rows, schema=schema, orient="row")

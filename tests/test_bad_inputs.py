@@ -126,7 +126,8 @@ REFUSED_WHOLE = {
     "a Parquet file that is not Parquet",
     "two files for one table",
 }
-FOLDER_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
+# what each change returns (a byte count, the new path) is not used
+FOLDER_CASES: dict[str, tuple[Callable[[Path], object], str]] = {
     "only the _READY marker": (lambda folder: None, "no file is an SSD table"),
     "a file linked to /etc/passwd": (
         lambda folder: (folder / "ssd_person.csv").symlink_to("/etc/passwd"),

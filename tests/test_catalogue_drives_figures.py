@@ -70,7 +70,7 @@ def changed(cat: Catalogue, ref: str, **change) -> Catalogue:
     return dataclasses.replace(cat, indicators=tuple(indicators))
 
 
-CHANGES = [
+CHANGES: list[tuple[str, dict[str, object]]] = [
     ("1.1", {"window_days": 14}),
     ("2.1", {"timescale_working_days": 0}),
     ("2.1", {"period_type": "rolling_year"}),

@@ -34,6 +34,7 @@ TARGET_RECALL = 0.95
 
 def _load_script():
     spec = importlib.util.spec_from_file_location("dq_recall", ROOT / "scripts" / "dq_recall.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("dq_recall", module)
     spec.loader.exec_module(module)

@@ -13,7 +13,7 @@ import pytest
 
 from csc.synthetic import generate_batch
 from declarations.registry import REGISTRY, in_layer
-from warehouse.db import declared_check_failures
+from warehouse.db import declared_check_failures, fetch_one
 
 AS_OF = date(2023, 8, 31)
 
@@ -89,23 +89,25 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
         assert declared_check_failures(con, in_layer("marts")) == {}
         assert {"marts." + t.split(".")[1] for t in _tables(con)} == {t.qualified for t in in_layer("marts")}
         assert _undescribed(con) == []
-        ends = con.execute("SELECT count(DISTINCT period_end) FROM indicator_values").fetchone()[0]
-        refs = con.execute("SELECT count(DISTINCT indicator_ref) FROM indicator_values").fetchone()[0]
-        teams = con.execute(
-            "SELECT count(DISTINCT team_id) FROM indicator_values WHERE team_id IS NOT NULL"
-        ).fetchone()[0]
+        ends = fetch_one(con.execute("SELECT count(DISTINCT period_end) FROM indicator_values"))[0]
+        refs = fetch_one(con.execute("SELECT count(DISTINCT indicator_ref) FROM indicator_values"))[0]
+        teams = fetch_one(
+            con.execute("SELECT count(DISTINCT team_id) FROM indicator_values WHERE team_id IS NOT NULL")
+        )[0]
         assert (ends, refs) == (14, 19) and teams >= 3
         # every indicator has a whole-service figure at every period end
         assert con.execute("SELECT count(*) FROM indicator_values WHERE team_id IS NULL").fetchone() == (14 * 19,)
         # the figures add up from the drill-through records
-        mismatched = con.execute(
-            """
-            SELECT count(*) FROM indicator_values v
-            JOIN (SELECT indicator_ref, period_end, count(*) FILTER (WHERE in_numerator) AS n, count(*) AS d
-                  FROM indicator_records GROUP BY ALL) r USING (indicator_ref, period_end)
-            WHERE v.team_id IS NULL AND v.denominator IS NOT NULL AND (v.numerator != r.n OR v.denominator != r.d)
-            """
-        ).fetchone()[0]
+        mismatched = fetch_one(
+            con.execute(
+                """
+                SELECT count(*) FROM indicator_values v
+                JOIN (SELECT indicator_ref, period_end, count(*) FILTER (WHERE in_numerator) AS n, count(*) AS d
+                      FROM indicator_records GROUP BY ALL) r USING (indicator_ref, period_end)
+                WHERE v.team_id IS NULL AND v.denominator IS NOT NULL AND (v.numerator != r.n OR v.denominator != r.d)
+                """
+            )
+        )[0]
         assert mismatched == 0
         # nothing personal is published
         columns = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE NOT internal").fetchall()]

@@ -15,15 +15,18 @@ runner = CliRunner()
 
 
 def test_every_command_has_help():
+    import typer.core
     import typer.main
 
     group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
     assert set(group.commands) >= {"generate", "run", "demo"}
     for name, command in group.commands.items():
         assert command.help and len(command.help) > 20, f"csc {name} has no help text"
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
         for param in command.params:
+            assert isinstance(param, (typer.core.TyperOption, typer.core.TyperArgument)), (name, param.name)
             assert param.help, f"csc {name} {param.name} has no help"
 
 

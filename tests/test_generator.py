@@ -20,6 +20,7 @@ import pytest
 
 from csc.synthetic import FAULT_KINDS, READY_MARKER, SCALES, generate_batch
 from declarations import codes, contract
+from warehouse.db import fetch_one
 
 AS_OF = date(2023, 8, 31)
 # The contract's own shape: the tables as contract.md first declared them (the core tables and the extensions).
@@ -606,7 +607,7 @@ def cohorts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         CREATE OR REPLACE TEMP TABLE cin AS SELECT p FROM referred
             WHERE p NOT IN (SELECT p FROM cp UNION SELECT p FROM cla UNION SELECT p FROM care_leavers);
     """)
-    return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in COHORT_TARGETS}
+    return {name: fetch_one(con.execute(f"SELECT count(*) FROM {name}"))[0] for name in COHORT_TARGETS}
 
 
 def test_la_cohorts_are_near_the_seed_council(la: dict[str, pl.DataFrame]) -> None:
@@ -618,10 +619,12 @@ def test_la_cohorts_are_near_the_seed_council(la: dict[str, pl.DataFrame]) -> No
 def test_la_children_open_to_the_service_are_allocated(la: dict[str, pl.DataFrame]) -> None:
     con = connect(la)
     cohorts(con)
-    unallocated = con.execute(
-        "SELECT count(*) FROM (SELECT p FROM cp UNION SELECT p FROM cla UNION SELECT p FROM cin) "
-        "WHERE p NOT IN (SELECT p FROM allocated)"
-    ).fetchone()[0]
+    unallocated = fetch_one(
+        con.execute(
+            "SELECT count(*) FROM (SELECT p FROM cp UNION SELECT p FROM cla UNION SELECT p FROM cin) "
+            "WHERE p NOT IN (SELECT p FROM allocated)"
+        )
+    )[0]
     assert unallocated == 0
 
 
@@ -637,8 +640,8 @@ def test_la_indicators_are_near_the_seed_report(la: dict[str, pl.DataFrame]) -> 
     )
 
     def share(numerator: str, cohort: str) -> float:
-        n = con.execute(f"SELECT count(*) FROM {cohort} WHERE {numerator}").fetchone()[0]
-        return n / con.execute(f"SELECT count(*) FROM {cohort}").fetchone()[0]
+        n = fetch_one(con.execute(f"SELECT count(*) FROM {cohort} WHERE {numerator}"))[0]
+        return n / fetch_one(con.execute(f"SELECT count(*) FROM {cohort}"))[0]
 
     oversight = (
         "p IN (SELECT mgmt_person_id FROM ext_management_oversight WHERE mgmt_oversight_date >= DATE '2023-07-06')"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict
 
 import polars as pl
 import pytest
@@ -163,7 +164,15 @@ A5,A,R1,2023-06-05,
     assert numerator_ids("2.10a", c) == (["A1", "A3"], ["A2"])
 
 
-CIN_SETUP = dict(
+class CinSetup(TypedDict):
+    """The files of the CIN examples (a dict spread into ``conformed``)."""
+
+    ssd_cin_episodes: str
+    ssd_cin_plans: str
+    ext_cin_plan_reviews: str
+
+
+CIN_SETUP = CinSetup(
     ssd_cin_episodes="""
 cine_referral_id,cine_person_id,cine_referral_date,cine_close_date
 R1,N1,2023-01-01,

@@ -74,6 +74,7 @@ def test_a_known_bad_row_is_reported_by_great_expectations(warehouse, tmp_path):
     ]
     assert result.withheld_indicators == set()
     assert (tmp_path / "docs" / "index.html").exists()
+    assert result.docs_index is not None
     summary = result.docs_index.read_text()
     assert (
         result.docs_index.name == "summary.html" and "VIS-T1" in summary and "validations/dq_ssd_cp_visits/" in summary
@@ -86,6 +87,7 @@ def test_data_docs_in_a_relative_folder(warehouse, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
         result = run_quality(con, rules=rules, as_of=AS_OF, docs_dir=Path("relative/docs"), suites=suite_dicts(rules))
+    assert result.docs_index is not None
     assert (tmp_path / "relative" / "docs" / "summary.html").exists() and result.docs_index.exists()
 
 
@@ -101,6 +103,7 @@ def test_data_docs_written_in_the_background_are_there_once_waited_for(warehouse
             docs_in_background=True,
         )
     summary = result.docs_written()
+    assert summary is not None
     assert summary == tmp_path / "docs" / "summary.html" and "VIS-T1" in summary.read_text()
     assert (tmp_path / "docs" / "index.html").exists()
 

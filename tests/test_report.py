@@ -83,12 +83,14 @@ def sheet_rows(path, sheet: int) -> list[list]:
     for row in root.iter(f"{{{ns['x']}}}row"):
         cells: dict[int, object] = {}
         for c in row.findall("x:c", ns):
-            letters = re.match(r"[A-Z]+", c.get("r")).group(0)
+            letters = re.match(r"[A-Z]+", c.attrib["r"])
+            assert letters, c.attrib["r"]
             column = 0
-            for ch in letters:
+            for ch in letters.group(0):
                 column = column * 26 + ord(ch) - 64
             v = c.find("x:v", ns)
             if v is not None:
+                assert v.text is not None, c.attrib["r"]
                 cells[column - 1] = shared[int(v.text)] if c.get("t") == "s" else float(v.text)
         rows.append([cells.get(i) for i in range(max(cells, default=-1) + 1)])
     return rows

@@ -23,6 +23,7 @@ from flows.landing import REASON_FILE
 from flows.serve import LandingWatcher, api_answers
 from tests.conftest import CSC, free_port, prefect_api, write_batch
 from tests.test_alerts import _start_smtp
+from warehouse.db import fetch_one
 
 smtp_server = contextlib.contextmanager(_start_smtp)
 
@@ -131,6 +132,7 @@ FAILURE = RunFailure(
 def test_the_run_failure_message_says_what_failed_why_and_where_to_look():
     [owner] = [o for o in load_owners(Path("docs/owners.example.toml")) if o.name == "pipeline"]
     message = compose_run_failure(owner, FAILURE)
+    assert FAILURE.url is not None
     assert message.to == ("data.engineers@council.example",)
     assert message.subject == "Pipeline run tested-toucanet failed"
     for expected in ("csc-landing", "c_bad", "landing_dir: /data/landing", FAILURE.url, "QUARANTINE_REASON.txt"):
@@ -280,7 +282,7 @@ def test_batches_dropped_into_landing_are_published_in_order_and_a_failed_one_is
     # the publication is the second batch's
     with duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True) as con:
         assert con.execute("SELECT as_of FROM publication").fetchone() == (date(2023, 8, 31),)
-        assert con.execute("SELECT count(*) FROM indicator_values").fetchone()[0] > 0
+        assert fetch_one(con.execute("SELECT count(*) FROM indicator_values"))[0] > 0
 
     # the UI's view: both deployments, the writer limit, the failure automation and every run
     deployments = {d["name"] for d in prefect_api(prefect_server, "/deployments/filter", {})}

@@ -203,7 +203,7 @@ def indicator_candidates(c: Conformed, cat: Catalogue, ends: list[date]) -> pl.L
                         pl.lit(ind.ref).alias("indicator_ref"), pl.lit(e).alias("period_end"), "person_id"
                     )
                 )
-    schema = {"indicator_ref": pl.String, "period_end": pl.Date, "person_id": pl.String}
+    schema = pl.Schema({"indicator_ref": pl.String, "period_end": pl.Date, "person_id": pl.String})
     return pl.concat(frames).cast(schema) if frames else pl.LazyFrame(schema=schema)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypedDict
 
 import polars as pl
 
@@ -84,8 +85,23 @@ class Inputs:
         return self.membership or self.cohort
 
 
-_CIN = {"cohort": CIN_COHORT, "membership": ("ssd_cin_episodes",)}
-_CARE_LEAVERS = {"cohort": CARE_LEAVER_COHORT, "membership": ("ssd_care_leavers",), "measure": ("ssd_care_leavers",)}
+class _Cohort(TypedDict):
+    """The ``Inputs`` fields that several indicators share, given once."""
+
+    cohort: tuple[str, ...]
+    membership: tuple[str, ...]
+
+
+class _CareLeavers(_Cohort):
+    measure: tuple[str, ...]
+
+
+_CIN: _Cohort = {"cohort": CIN_COHORT, "membership": ("ssd_cin_episodes",)}
+_CARE_LEAVERS: _CareLeavers = {
+    "cohort": CARE_LEAVER_COHORT,
+    "membership": ("ssd_care_leavers",),
+    "measure": ("ssd_care_leavers",),
+}
 _CARE_LEAVERS_6 = {
     ref: Inputs(**_CARE_LEAVERS, codes=(column,))
     for ref, column in (
@@ -156,46 +172,52 @@ INDICATOR_INPUTS: dict[str, Inputs] = {
     **_CARE_LEAVERS_6,
 }
 
-DOUBT_SCHEMA = {
-    "table_name": pl.String,
-    "record_id": pl.String,
-    "person_id": pl.String,
-    # what found it: a rule id, or the load stage ("rejected at load", "value not typed", "left out of conformed")
-    "source": pl.String,
-    "reason": pl.String,
-    # the problem is with the child's allocation: it can move the child between teams
-    "is_allocation": pl.Boolean,
-    # ... and only with who holds the case (the worker, the team): it changes nothing that is counted
-    "only_allocation": pl.Boolean,
-    # the dates the record could lie between: its own (a spell's start and end, an event's date), unbounded (null)
-    # on a side that is missing or that the problem is about; both null when the record cannot be placed
-    "earliest": pl.Date,
-    "latest": pl.Date,
-    # the record's dates as recorded (null when it has none, or cannot be found): where it counts today
-    "recorded_from": pl.Date,
-    "recorded_to": pl.Date,
-}
-IN_DOUBT_SCHEMA = {
-    "indicator_ref": pl.String,
-    "role": pl.String,
-    "table_name": pl.String,
-    "record_id": pl.String,
-    "person_id": pl.String,
-    "source": pl.String,
-    "reason": pl.String,
-    "earliest": pl.Date,
-    "latest": pl.Date,
-    "recorded_from": pl.Date,
-    "recorded_to": pl.Date,
-}
-BAND_SCHEMA = {
-    "indicator_ref": pl.String,
-    "period_end": pl.Date,
-    "team_id": pl.String,
-    "records_in_doubt": pl.Int64,
-    "value_low": pl.Float64,
-    "value_high": pl.Float64,
-}
+DOUBT_SCHEMA = pl.Schema(
+    {
+        "table_name": pl.String,
+        "record_id": pl.String,
+        "person_id": pl.String,
+        # what found it: a rule id, or the load stage ("rejected at load", "value not typed", "left out of conformed")
+        "source": pl.String,
+        "reason": pl.String,
+        # the problem is with the child's allocation: it can move the child between teams
+        "is_allocation": pl.Boolean,
+        # ... and only with who holds the case (the worker, the team): it changes nothing that is counted
+        "only_allocation": pl.Boolean,
+        # the dates the record could lie between: its own (a spell's start and end, an event's date), unbounded (null)
+        # on a side that is missing or that the problem is about; both null when the record cannot be placed
+        "earliest": pl.Date,
+        "latest": pl.Date,
+        # the record's dates as recorded (null when it has none, or cannot be found): where it counts today
+        "recorded_from": pl.Date,
+        "recorded_to": pl.Date,
+    }
+)
+IN_DOUBT_SCHEMA = pl.Schema(
+    {
+        "indicator_ref": pl.String,
+        "role": pl.String,
+        "table_name": pl.String,
+        "record_id": pl.String,
+        "person_id": pl.String,
+        "source": pl.String,
+        "reason": pl.String,
+        "earliest": pl.Date,
+        "latest": pl.Date,
+        "recorded_from": pl.Date,
+        "recorded_to": pl.Date,
+    }
+)
+BAND_SCHEMA = pl.Schema(
+    {
+        "indicator_ref": pl.String,
+        "period_end": pl.Date,
+        "team_id": pl.String,
+        "records_in_doubt": pl.Int64,
+        "value_low": pl.Float64,
+        "value_high": pl.Float64,
+    }
+)
 # Tables with a start and an end: their records are looked at when open.
 SPELL_TABLES = (
     "ssd_involvements",
@@ -267,6 +289,8 @@ def _window(ind: Indicator, table: str, e: date) -> tuple[date | None, date | No
     if looks_at == "period":
         since = financial_year_start(e) if ind.period_type == "ytd" else months_before(e, 12)
         return since, e, False
+    if isinstance(looks_at, str):
+        raise ValueError(f"{ind.ref}: unknown relevance {looks_at!r} for {table}")
     unit, param = looks_at
     n = int(ind.param(param))
     if unit == "days":
@@ -508,9 +532,9 @@ def _bands_by_polarity(counted: pl.LazyFrame, cat: Catalogue) -> pl.LazyFrame:
         source = ind.ref.removesuffix(".rate")
         rows = counted.filter(pl.col("indicator_ref") == source).with_columns(pl.lit(ind.ref).alias("indicator_ref"))
         if ind.polarity in ("higher", "lower"):
-            low = pl.when(d + c > 0).then((n - a) * 100.0 / (d + c))
+            low: pl.Expr = pl.when(d + c > 0).then((n - a) * 100.0 / (d + c))
             # no more can meet the measure than are counted
-            high = pl.when(d + c > 0).then(pl.min_horizontal(n + b + meet + c, d + c) * 100.0 / (d + c))
+            high: pl.Expr = pl.when(d + c > 0).then(pl.min_horizontal(n + b + meet + c, d + c) * 100.0 / (d + c))
         else:
             scale = 10_000 / cat.child_population if ind.polarity == "rate" else 1.0
             low, high = (n - a).cast(pl.Float64) * scale, (n + c).cast(pl.Float64) * scale

@@ -8,6 +8,8 @@ keeping every source record.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from transforms.spells import link_to_spell
@@ -21,17 +23,19 @@ def visit_record(
     ssd_cp_visits: pl.LazyFrame, ssd_cla_visits: pl.LazyFrame, ssd_cin_visits: pl.LazyFrame
 ) -> pl.LazyFrame:
     """Every visit record of the three files, in one shape."""
-    common = {
-        "source_table": pl.String,
-        "visit_id": pl.String,
-        "person_id": pl.String,
-        "visit_date": pl.Date,
-        "is_seen": pl.Boolean,
-        "is_seen_alone": pl.Boolean,
-        "is_bedroom_seen": pl.Boolean,
-        "recorded_cp_plan_id": pl.String,
-        "recorded_cla_id": pl.String,
-    }
+    common = pl.Schema(
+        {
+            "source_table": pl.String,
+            "visit_id": pl.String,
+            "person_id": pl.String,
+            "visit_date": pl.Date,
+            "is_seen": pl.Boolean,
+            "is_seen_alone": pl.Boolean,
+            "is_bedroom_seen": pl.Boolean,
+            "recorded_cp_plan_id": pl.String,
+            "recorded_cla_id": pl.String,
+        }
+    )
 
     def shape(frame: pl.LazyFrame, source: str, prefix: str, **extra: pl.Expr) -> pl.LazyFrame:
         return frame.select(
@@ -95,6 +99,11 @@ def visits_per_child_day(records: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+class _EventColumns(TypedDict):
+    event_key: str
+    event_date: str
+
+
 def visit(
     visit_record: pl.LazyFrame,
     cp_plan_spell: pl.LazyFrame,
@@ -104,7 +113,7 @@ def visit(
 ) -> pl.LazyFrame:
     """The visit fact: one row per child per day, classified and linked to the plan or period it belongs to."""
     days = visits_per_child_day(visit_record)
-    common = {"event_key": "visit_key", "event_date": "visit_date"}
+    common: _EventColumns = {"event_key": "visit_key", "event_date": "visit_date"}
     linked = link_to_spell(
         days,
         cp_plan_spell,

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -31,14 +32,14 @@ def warehouse_path(warehouse_dir: Path) -> Path:
 DEFAULT_MEMORY_LIMIT_GB = 5
 
 
-def _duckdb_config() -> dict[str, str | int]:
-    config: dict[str, str | int] = {}
-    if settings().duckdb_memory_limit:
-        config["memory_limit"] = settings().duckdb_memory_limit
+def _duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if memory_limit := settings().duckdb_memory_limit:
+        config["memory_limit"] = memory_limit
     elif machine_memory_gb() * 0.8 > DEFAULT_MEMORY_LIMIT_GB:
         config["memory_limit"] = f"{DEFAULT_MEMORY_LIMIT_GB}GB"
-    if settings().duckdb_threads:
-        config["threads"] = settings().duckdb_threads
+    if threads := settings().duckdb_threads:
+        config["threads"] = threads
     return config
 
 
@@ -102,7 +103,20 @@ def read_tables(
     """Whole tables of a schema, but for the ``exclude`` columns, as polars LazyFrames (through Arrow; ``.pl()``
     would copy)."""
     columns = f"* EXCLUDE ({', '.join(quote(c) for c in exclude)})" if exclude else "*"
-    return {
-        name: pl.from_arrow(con.sql(f"SELECT {columns} FROM {schema}.{quote(name)}").to_arrow_table()).lazy()
-        for name in names
-    }
+    return {name: arrow_frame(con.sql(f"SELECT {columns} FROM {schema}.{quote(name)}")).lazy() for name in names}
+
+
+def fetch_one(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always returns one (a count, an aggregate, ``now()``)."""
+    row = result.fetchone()
+    if row is None:
+        raise LookupError("the query returned no row")
+    return row
+
+
+def arrow_frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    """A query's result as a polars DataFrame, through Arrow (``.pl()`` would copy)."""
+    frame = pl.from_arrow(relation.to_arrow_table())
+    # polars types from_arrow as "DataFrame or Series"; an Arrow table always makes a DataFrame
+    assert isinstance(frame, pl.DataFrame)
+    return frame

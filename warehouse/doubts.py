@@ -11,6 +11,7 @@ from declarations.catalogue import Catalogue
 from declarations.contract import TABLES_BY_NAME
 from declarations.tables import literal, quote
 from transforms.materiality import DOUBT_SCHEMA, inputs_of
+from warehouse.db import arrow_frame
 from warehouse.raw import STATUS_FAILED, STATUS_LOADED_WITH_REJECTS, STATUS_MISSING
 
 # The columns of an allocation that say who holds the case, not whether there is one.
@@ -21,11 +22,11 @@ NOT_A_PROBLEM = "superseded by the person's care-leaver record with the latest c
 
 # A doubt as read, before it is placed in time: the column the problem is about, if one.
 PLACES = ("earliest", "latest", "recorded_from", "recorded_to")
-READ_SCHEMA = {k: v for k, v in DOUBT_SCHEMA.items() if k not in PLACES} | {"column_name": pl.String}
+READ_SCHEMA = pl.Schema({k: v for k, v in DOUBT_SCHEMA.items() if k not in PLACES} | {"column_name": pl.String})
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
-    return pl.from_arrow(con.sql(sql, params=params).to_arrow_table()).cast(READ_SCHEMA).select(list(READ_SCHEMA))
+    return arrow_frame(con.sql(sql, params=params)).cast(READ_SCHEMA).select(list(READ_SCHEMA))
 
 
 def _person_of_row(table_name: str, alias: str) -> str:
@@ -188,13 +189,13 @@ def placed(con: duckdb.DuckDBPyConnection, doubts: pl.DataFrame) -> pl.DataFrame
         start, end = dates[0], dates[-1]
         con.register("doubted_ids", pl.DataFrame({"record_id": group["record_id"].drop_nulls().unique()}).to_arrow())
         try:
-            found = pl.from_arrow(
+            found = arrow_frame(
                 con.sql(
                     f"SELECT CAST(s.{quote(t.key)} AS VARCHAR) AS record_id, min(s.{quote(start)}) AS _start, "
                     f"max(s.{quote(end)}) AS _end, bool_or(s.{quote(end)} IS NULL) AS _open "
                     f"FROM staging.{quote(t.name)} s JOIN doubted_ids d ON d.record_id = s.{quote(t.key)} "
                     "GROUP BY ALL"
-                ).to_arrow_table()
+                )
             )
         finally:
             con.unregister("doubted_ids")
@@ -250,7 +251,7 @@ def figures_withheld_whole(
 def candidate_teams(con: duckdb.DuckDBPyConnection, unallocated: str) -> pl.DataFrame:
     """Every team a child could count for: the teams of all their case-holding involvements, every team when one
     of them names no team or one that is not in ssd_department (it could be any), and none at all."""
-    return pl.from_arrow(
+    return arrow_frame(
         con.sql(
             f"""
             SELECT DISTINCT person_id, team_id FROM conformed.allocation
@@ -264,5 +265,5 @@ def candidate_teams(con: duckdb.DuckDBPyConnection, unallocated: str) -> pl.Data
             UNION
             SELECT person_id, {literal(unallocated)} FROM conformed.child
             """
-        ).to_arrow_table()
+        )
     )

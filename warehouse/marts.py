@@ -86,7 +86,8 @@ def read_conformed(con: duckdb.DuckDBPyConnection) -> Conformed:
 
 def data_not_supplied(con: duckdb.DuckDBPyConnection, batch_id: str) -> tuple[set[str], set[str]]:
     """What the batch's export left out: tables not supplied, and "table.column" its files lacked."""
-    tables, columns = set(), set()
+    tables: set[str] = set()
+    columns: set[str] = set()
     for name, status, absent in con.execute(
         "SELECT table_name, status, columns_absent FROM raw.load_manifest WHERE batch_id = ?", [batch_id]
     ).fetchall():

@@ -22,7 +22,7 @@ from declarations.systems import SYSTEMS, aliases, closest_system, matching_syst
 from declarations.tables import literal, quote
 from warehouse import repair
 from warehouse.batch import Batch, BatchError, BatchFile
-from warehouse.db import ensure_tables
+from warehouse.db import ensure_tables, fetch_one
 
 # raw.load_manifest as the loader fills it (loaded_at is the time it writes the row).
 MANIFEST_COLUMNS = tuple(c for c in LOAD_MANIFEST.column_names if c != "loaded_at")
@@ -247,7 +247,7 @@ def load_file(
     )
     if result.rejected_rows:
         con.executemany("INSERT INTO raw.load_rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?)", result.rejected_rows)
-    result.rows_loaded = con.execute("SELECT count(*) FROM load_work").fetchone()[0]
+    result.rows_loaded = fetch_one(con.execute("SELECT count(*) FROM load_work"))[0]
     con.execute("DROP TABLE IF EXISTS load_work; DROP TABLE IF EXISTS load_work_skips")
     if result.rows_loaded == 0 and result.rows_rejected == 0 and result.status != STATUS_FAILED:
         if t.required:
@@ -361,7 +361,8 @@ def _stage_csv(
         header = _split_header(first, result.delimiter)
         names = _scan_names(header)
         result.encoding = "utf-8"
-        path, broken = bf.path, []
+        path = bf.path
+        broken: list[tuple[int, str]] = []
         if not (bf.is_utf8 and _read_as_received(con, bf.path, names, result.delimiter)):
             # not UTF-8, line endings mixed, a quote never closed: read from a copy repaired line by line
             tmp, broken = _repaired(bf, work_dir, t, result, len(names))
@@ -395,6 +396,7 @@ def _read_as_received(con: duckdb.DuckDBPyConnection, path: Path, names: list[st
 
 
 def _repaired(bf: BatchFile, work_dir: Path, t: Table, result: FileResult, columns: int) -> tuple[Path, list]:
+    assert result.delimiter is not None  # sniffed from the header before the file is read (_stage_csv)
     work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=work_dir, prefix=f"{t.name}.", suffix=".utf8.csv", delete=False) as fh:
         tmp = Path(fh.name)
@@ -485,7 +487,7 @@ class BatchLoad:
 
 
 def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
-    return con.execute("SELECT count(*) FROM raw.load_batches WHERE batch_id = ?", [batch_id]).fetchone()[0] > 0
+    return fetch_one(con.execute("SELECT count(*) FROM raw.load_batches WHERE batch_id = ?", [batch_id]))[0] > 0
 
 
 def load_batch(
@@ -517,7 +519,7 @@ def load_batch(
 
     work_dir.mkdir(parents=True, exist_ok=True)
     _remove_unfinished_loads(con)
-    started = con.execute("SELECT now()::TIMESTAMP").fetchone()[0]
+    started = fetch_one(con.execute("SELECT now()::TIMESTAMP"))[0]
     try:
         results: list[FileResult] = []
         for bf in batch.files:

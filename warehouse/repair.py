@@ -116,8 +116,13 @@ def repair_to_utf8(src: Path, dst: Path, *, delimiter: str, columns: int) -> Rep
     quotes = 0  # the quote characters in ``pending``: odd while the quote is open
 
     def feed() -> Iterator[tuple[int, str]]:
-        while todo or (nxt := next(numbered, None)) is not None:
-            yield todo.popleft() if todo else nxt
+        while True:
+            if todo:
+                yield todo.popleft()
+            elif (nxt := next(numbered, None)) is not None:
+                yield nxt
+            else:
+                return
 
     with dst.open("w", encoding="utf-8", newline="\n") as out:
 

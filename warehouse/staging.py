@@ -34,7 +34,7 @@ from declarations.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABL
 from declarations.operations import STAGING_RECORDS
 from declarations.registry import declared
 from declarations.tables import literal, quote
-from warehouse.db import ensure_tables
+from warehouse.db import ensure_tables, fetch_one
 from warehouse.raw import STATUS_FAILED
 
 _ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
@@ -319,14 +319,14 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
                 con.execute(f"DROP TABLE {RECEIVED}")
                 for stmt in declared(f"staging.{t.name}").comments_sql():
                     con.execute(stmt)
-                (count,) = con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()
+                (count,) = fetch_one(con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}"))
                 progress(f"staging.{t.name}: {count:,} rows")
             con.execute("INSERT INTO staging.current_batch VALUES (?, now()::TIMESTAMP)", [batch_id])
             con.commit()
         except BaseException:
             con.rollback()
             raise
-    rows = {t.name: con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}").fetchone()[0] for t in TABLES}
+    rows = {t.name: fetch_one(con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}"))[0] for t in TABLES}
     # fetchall: a result left part-read blocks the next statement on this connection (DuckDB 2.0)
     ((rejected, sentinels, unmapped, derived_values),) = con.execute(
         "SELECT coalesce(sum(values_rejected), 0), coalesce(sum(sentinels_normalised), 0), "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 Entity = dict[str, np.ndarray]
@@ -30,7 +32,9 @@ def repeat_ranges(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parent, rank
 
 
-def choice(rng: np.random.Generator, values: list | tuple, weights: list | tuple | None, n: int) -> np.ndarray:
+def choice(
+    rng: np.random.Generator, values: Sequence[object], weights: Sequence[float] | np.ndarray | None, n: int
+) -> np.ndarray:
     """Indexes into ``values`` drawn with ``weights`` (normalised here)."""
     p = None
     if weights is not None:

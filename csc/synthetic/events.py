@@ -37,7 +37,7 @@ def recurring(
         m = len(parent)
         late = rng.random(m) < cadence.late_rate
         day = day + np.where(late, between(rng, *cadence.late_gap_days, m), between(rng, *cadence.gap_days, m))
-    events = concat(parts) if parts else {"parent": np.zeros(0, np.int64), "day": np.zeros(0, np.int32)}
+    events: Entity = concat(parts) if parts else {"parent": np.zeros(0, np.int64), "day": np.zeros(0, np.int32)}
     keep = np.nonzero(events["day"] >= cutoff)[0]
     keep = keep[np.lexsort((events["parent"][keep], events["day"][keep]))]
     return {k: v[keep] for k, v in events.items()}

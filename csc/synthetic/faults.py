@@ -380,7 +380,7 @@ class FaultInjector:
 
     # --- helpers reading the frame ---
     def _person(self, table: str, frame: Frame) -> np.ndarray:
-        ids = frame.columns[contract.table(table).person_column]
+        ids = frame.columns[_person_column(table)]
         assert isinstance(ids, Ids)
         return ids.values - self.t.ids["person"].base
 
@@ -452,7 +452,7 @@ class FaultInjector:
         return (nhs.values != NULL_ID) & self._not_moved(table, frame)
 
     def _can_id_with_spaces(self, table: str, frame: Frame) -> np.ndarray:
-        ids = frame.columns[contract.table(table).person_column]
+        ids = frame.columns[_person_column(table)]
         assert isinstance(ids, Ids)
         return ids.values != NULL_ID
 
@@ -702,7 +702,7 @@ class FaultInjector:
         self._days(frame, DATE_COLUMN[table])[rows] = death + between(self.rng, 1, room, len(rows))
 
     def _orphan_person(self, table: str, frame: Frame, rows: np.ndarray) -> None:
-        column = contract.table(table).person_column
+        column = _person_column(table)
         ids = frame.columns[column]
         assert isinstance(ids, Ids)
         ids.values[rows] = [self.t.ids["person"].missing(self._next_orphan()) for _ in rows]
@@ -797,7 +797,7 @@ class FaultInjector:
 
     def _id_with_spaces(self, table: str, frame: Frame, rows: np.ndarray) -> None:
         # The id as text from here on: a space before it, or after it.
-        column = contract.table(table).person_column
+        column = _person_column(table)
         ids = frame.columns[column]
         assert isinstance(ids, Ids)
         text = ids.to_series(0, frame.n).to_list()
@@ -860,6 +860,14 @@ class FaultInjector:
             ids = frame.columns[name]
             assert isinstance(ids, Ids)
             ids.values[rows] = SENTINEL_ID
+
+
+def _person_column(table: str) -> str:
+    """The column naming a table's child: every fault about a child's id is injected into a table that has one."""
+    column = contract.table(table).person_column
+    if column is None:
+        raise ValueError(f"{table} has no person column to inject a fault about a child's id into")
+    return column
 
 
 def write_log(path: Path, log: list[tuple[str, list[str], str]]) -> None:

@@ -137,14 +137,17 @@ class Frame:
                 remap = np.array([_index_in(vocab, v) for v in theirs.vocab] + [-1], dtype=np.int32)
                 columns[name] = Codes(vocab, np.concatenate([mine.index, remap[theirs.index]]))
             elif isinstance(mine, Ids):
+                assert isinstance(theirs, Ids)
                 columns[name] = Ids(np.concatenate([mine.values, theirs.values]), mine.format)
             elif isinstance(mine, Dates):
+                assert isinstance(theirs, Dates)
                 minutes = None
                 if mine.minutes is not None:
                     other_minutes = theirs.minutes if theirs.minutes is not None else np.zeros(other.n, np.int16)
                     minutes = np.concatenate([mine.minutes, other_minutes])
                 columns[name] = Dates(np.concatenate([mine.days, theirs.days]), minutes)
             else:
+                assert isinstance(theirs, Numbers)
                 columns[name] = Numbers(np.concatenate([mine.values, theirs.values]))
         hidden = {k: np.concatenate([h, other.hidden[k]]) for k, h in self.hidden.items()}
         return Frame(columns, hidden)

@@ -505,8 +505,8 @@ class MoreTables:
         plan_code = {k: i for i, k in enumerate(PERMANENCE_PLANS)}
         reason = p["reason"][period]
         final = np.full(len(period), plan_code["LTFOST18"], np.int32)
-        for ceased, plan in FINAL_PLAN.items():
-            final[reason == ceased] = plan_code[plan]
+        for ceased, final_plan in FINAL_PLAN.items():
+            final[reason == ceased] = plan_code[final_plan]
         # Young people of 16 and over in care move towards supported living.
         older = (self.age(p["person"][period], start) >= 16) & (final == plan_code["LTFOST18"])
         final = np.where(older, plan_code["SUPPLIV"], final)

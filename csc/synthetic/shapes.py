@@ -41,8 +41,8 @@ SYSTEM_NAMES = (*SYSTEMS, CONTRACT)
 # are the generator's stand-ins; a council lists its own adviser code in CSC_CASE_HOLDING_ROLES, after the case
 # worker's, as MOSAIC_AND_ECLIPSE_CASE_HOLDING_ROLES does.
 ROLE_CODES: dict[str, tuple[str, str, str, str]] = {
-    "systemc": INVOLVEMENT_ROLES,  # type: ignore[dict-item]
-    "la-release": INVOLVEMENT_ROLES,  # type: ignore[dict-item]
+    "systemc": INVOLVEMENT_ROLES,
+    "la-release": INVOLVEMENT_ROLES,
     "mosaic": ("REL.ALLWORK", "REL.PA", "REL.IRO", "REL.PA"),
     "eclipse": ("AW", "PA", "IRO", "PA"),
 }
@@ -180,7 +180,7 @@ def _describe(table: str, columns: dict, described: tuple[str, ...]) -> None:
             columns[name] = Codes([type_of[code] for code in column.vocab], column.index)
             vocab = ["Suitable", "Not suitable"]
             index = np.array(
-                [vocab.index(suitable[code]) if suitable[code] else -1 for code in column.vocab] + [-1], np.int32
+                [vocab.index(s) if (s := suitable[code]) else -1 for code in column.vocab] + [-1], np.int32
             )
             columns["clea_care_leaver_accom_suitable"] = Codes(vocab, index[column.index])
             continue

@@ -204,7 +204,7 @@ def _contacts(
     code = {c: i for i, c in enumerate(vocab.CONTACT_OUTCOMES)}
     n_other = len(only_person) + len(pick)
     other_outcome = np.array([code[o] for o in outcomes])[choice(rng, outcomes, outcome_w, n_other)]
-    contacts = {
+    contacts: Entity = {
         "person": np.concatenate([referrals["person"], only_person, pick]).astype(np.int64),
         "day": np.concatenate([referrals["contact_day"], only_day, case_day]).astype(np.int32),
         "outcome": np.concatenate([np.full(size(referrals), code["REF"]), other_outcome]).astype(np.int32),
