@@ -8,10 +8,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from declarations.catalogue import Catalogue
+from declarations.constants import TREND_MONTHS
 from transforms.indicators import financial_year_start, month_end, months_before
 from transforms.materiality import material
-
-TREND_MONTHS = 6
 
 
 def trend_month_ends(as_of: date, months: int = TREND_MONTHS) -> list[date]:

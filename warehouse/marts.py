@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from declarations.constants import TREND_MONTHS
 from transforms.indicators import (
     Conformed,
     indicator_candidates,
@@ -40,7 +41,6 @@ class MartTable:
     columns: tuple[tuple[str, str], ...]
 
 
-MONTHS = 6
 MART_TABLES: tuple[MartTable, ...] = (
     MartTable(
         "indicator_values",
@@ -130,10 +130,13 @@ MART_TABLES: tuple[MartTable, ...] = (
             ("value_high", "The highest it could be."),
             ("records_in_doubt", "Records in doubt behind the current figure (indicator_doubts)."),
             ("period_type", "snapshot, ytd or rolling_year."),
-            *[(f"month_end_{n}", f"Month end {n} of the six-month trend (1 = oldest).") for n in range(1, MONTHS + 1)],
+            *[
+                (f"month_end_{n}", f"Month end {n} of the six-month trend (1 = oldest).")
+                for n in range(1, TREND_MONTHS + 1)
+            ],
             *[
                 (f"value_month_{n}", f"Value at month end {n}; null when withheld or unavailable then.")
-                for n in range(1, MONTHS + 1)
+                for n in range(1, TREND_MONTHS + 1)
             ],
             ("target_min", "Minimum target."),
             ("target_upper", "Upper target."),
