@@ -25,8 +25,9 @@ from typing import Any
 import duckdb
 
 from csc.synthetic import generate_batch
+from declarations.constants import READY_MARKER
 from pipeline import stages
-from warehouse.batch import READY_MARKER, read_batch
+from warehouse.batch import read_batch
 from warehouse.db import fetch_one, machine_memory_gb
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096

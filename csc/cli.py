@@ -282,12 +282,13 @@ def demo(
 ) -> None:
     """Generate a council-sized (la) batch and run everything the pipeline has on it."""
     from csc.synthetic import generate_batch
+    from declarations.constants import READY_MARKER
     from declarations.settings import settings
     from flows.nightly import nightly_load
 
     folder = folder or settings().demo_dir
     batch_dir, warehouse_dir = folder / f"batch_{as_of.replace('-', '')}", folder / "warehouse"
-    if not (batch_dir / "_READY").exists():
+    if not (batch_dir / READY_MARKER).exists():
         _say(f"1. generating an la-scale SSD batch as of {as_of} in {batch_dir}")
         generate_batch(batch_dir, as_of=_parse_date(as_of), scale="la", seed=seed, progress=_say)
     else:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import polars as pl
 
+from declarations.constants import TREND_MONTHS
+
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828"}
 RAG_FILLS = {"green": "#c8e6c9", "amber": "#ffecb3", "red": "#ffcdd2"}
-MONTHS = 6
 
 
 def format_value(value: float | None, polarity: str) -> str:
@@ -96,15 +97,15 @@ def _notes(catalogue: pl.DataFrame) -> dict[str, str]:
 
 def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict) -> str:
     polarity, notes = _polarities(catalogue), _notes(catalogue)
-    months = [report[f"month_end_{n}"][0] for n in range(1, MONTHS + 1)] if report.height else []
+    months = [report[f"month_end_{n}"][0] for n in range(1, TREND_MONTHS + 1)] if report.height else []
     head_months = "".join(f"<th>{m:%b %y}</th>" for m in months)
     rows, section = [], None
     for r in report.iter_rows(named=True):
         pol = polarity.get(r["indicator_ref"], "higher")
         if r["section"] != section:
             section = r["section"]
-            rows.append(f'<tr class="section"><td colspan="{13 + MONTHS}">{html.escape(section)}</td></tr>')
-        trend = [r[f"value_month_{n}"] for n in range(1, MONTHS + 1)]
+            rows.append(f'<tr class="section"><td colspan="{13 + TREND_MONTHS}">{html.escape(section)}</td></tr>')
+        trend = [r[f"value_month_{n}"] for n in range(1, TREND_MONTHS + 1)]
         rag = r["rag"] or ""
         if r["status"] in ("withheld", "unavailable"):
             current = f'<span class="withheld">{r["status"]}</span>'
@@ -215,7 +216,7 @@ def write_excel(
 
     ws = wb.add_worksheet("Highlight report")
     ws.write(0, 0, f"Children's Social Care Highlight Indicators - period end {as_of}", bold)
-    months = [report[f"month_end_{n}"][0] for n in range(1, MONTHS + 1)] if report.height else []
+    months = [report[f"month_end_{n}"][0] for n in range(1, TREND_MONTHS + 1)] if report.height else []
     heads = ["Ref", "Performance measure", "Previous FY", "Num", "Denom", "Current", "Could be out by", "Period"]
     heads += [f"{m:%b %y}" for m in months]
     heads += ["Min", "Upper", "RAG", "Status", "Why", "Records in doubt", "Records to fix", "Note"]
@@ -245,7 +246,7 @@ def write_excel(
             ws.write(row, col["Current"], r["status"])
         ws.write(row, col["Could be out by"], format_band(r["current_value"], r["value_low"], r["value_high"], pol))
         ws.write(row, col["Period"], r["period_type"])
-        for n in range(1, MONTHS + 1):
+        for n in range(1, TREND_MONTHS + 1):
             v = r[f"value_month_{n}"]
             if v is not None:
                 ws.write_number(row, col["Period"] + n, v, fmt)

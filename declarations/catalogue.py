@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from declarations.constants import UNALLOCATED_TEAM
 from declarations.contract import TABLES_BY_NAME
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.toml")
@@ -50,7 +51,7 @@ class Indicator:
 class Catalogue:
     indicators: tuple[Indicator, ...]
     child_population: int
-    unallocated_team: str = "unallocated"
+    unallocated_team: str = UNALLOCATED_TEAM
     care_leaver_min_age: int = 17
     care_leaver_max_age: int = 21
     # The materiality gate: how far a figure may be from either end of its band and still be published
@@ -140,7 +141,7 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
     return Catalogue(
         indicators=tuple(indicators),
         child_population=int(settings["child_population"]),
-        unallocated_team=settings.get("unallocated_team", "unallocated"),
+        unallocated_team=settings.get("unallocated_team", UNALLOCATED_TEAM),
         care_leaver_min_age=int(settings.get("care_leaver_min_age", 17)),
         care_leaver_max_age=int(settings.get("care_leaver_max_age", 21)),
         tolerance_points=float(settings.get("tolerance_points", 1.0)),

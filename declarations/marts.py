@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from declarations.constants import TREND_MONTHS
 from declarations.tables import Declared, Field
 
-# The months of trend the highlight report shows beside the current figure.
-TREND_MONTHS = 6
 _MONTHS = range(1, TREND_MONTHS + 1)
 
 MART_TABLES: tuple[Declared, ...] = (

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from declarations.systems import CASE_HOLDING_ROLES
@@ -48,6 +48,29 @@ class Settings(BaseSettings):
     )
     prefect_port: int = Field(
         4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
+    )
+
+
+class AlertSettings(BaseSettings):
+    """Alert delivery settings, from the environment (`CSC_<NAME>`). No .env file is read: secrets come only
+    from the process environment (or a secrets manager that sets it)."""
+
+    model_config = SettingsConfigDict(env_prefix="CSC_", extra="ignore")
+
+    smtp_host: str | None = Field(None, description="SMTP relay host; unset means email cannot be delivered.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port (25, or 587 for submission with STARTTLS).")
+    smtp_username: str | None = Field(None, description="Log in to the relay only if this is set.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password; never logged or printed.")
+    smtp_from: str | None = Field(None, description="The From address of alert emails.")
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS (certificate verified).")
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds before an SMTP connection or command gives up.")
+    webhook_timeout: float = Field(10.0, gt=0, description="Seconds before a webhook POST gives up.")
+    owners_file: Path | None = Field(None, description="The owners TOML file; unset means alerts are off.")
+    alert_fallback_owner: str = Field("performance", description="Receives records no owner claims.")
+    alert_send_when_nothing_new: bool = Field(False, description="Send a short 'nothing new' message anyway.")
+    alert_max_records_per_rule: int = Field(200, ge=1, description="Records listed per rule in a message.")
+    alert_run_failure_owner: str = Field(
+        "pipeline", description="The owner told when a pipeline run fails (else the fallback owner)."
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from declarations.constants import UNALLOCATED_TEAM
 from declarations.operations import ALERTS_SENT, EXCEPTIONS, RULE_RESULTS
 from expectations.runner import DocsBuild, QualityResult
 from warehouse.db import arrow_frame, ensure_tables
@@ -34,7 +35,7 @@ class QualitySummary:
 
 
 def exceptions_with_teams(
-    con: duckdb.DuckDBPyConnection, exceptions: pl.DataFrame, as_of: date, unallocated: str = "unallocated"
+    con: duckdb.DuckDBPyConnection, exceptions: pl.DataFrame, as_of: date, unallocated: str = UNALLOCATED_TEAM
 ) -> pl.DataFrame:
     """Each exception's team: the team of the child's case-holding involvement open at the batch date (the most
     senior role, then the latest started), else 'unallocated' (routed to the performance team)."""

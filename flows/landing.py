@@ -21,8 +21,8 @@ apply_prefect_defaults()
 
 from prefect import flow, get_run_logger  # noqa: E402
 
+from declarations.constants import READY_MARKER  # noqa: E402
 from flows.nightly import nightly_load  # noqa: E402
-from warehouse.batch import READY_MARKER  # noqa: E402
 from warehouse.db import WarehouseBusy  # noqa: E402
 
 REASON_FILE = "QUARANTINE_REASON.txt"

@@ -14,14 +14,14 @@ from functools import partial
 from pathlib import Path
 from typing import TypedDict
 
-from declarations.settings import apply_prefect_defaults
+from declarations.settings import AlertSettings, apply_prefect_defaults
 
 apply_prefect_defaults()
 
 from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from alerts.send import AlertSettings, send_alerts  # noqa: E402
+from alerts.send import send_alerts  # noqa: E402
 from expectations.quality import QualitySummary  # noqa: E402
 from pipeline import stages  # noqa: E402
 from pipeline.stages import clear_leftovers  # noqa: E402

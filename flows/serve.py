@@ -9,7 +9,7 @@
   automation runs it.
 - The ``duckdb-writer`` global concurrency limit (one slot) makes runs queue for the warehouse.
 
-Only wiring lives here: the loading is flows/landing.py and flows/nightly.py; the message is alerts/send.py.
+Only wiring lives here: the loading is flows/landing.py and flows/nightly.py; the message is alerts/messages.py.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from declarations.settings import apply_prefect_defaults
+from declarations.settings import AlertSettings, apply_prefect_defaults
 
 apply_prefect_defaults()
 
 from prefect import flow, get_run_logger  # noqa: E402
 
-from alerts.send import AlertSettings, RunFailure, send_run_failure  # noqa: E402
+from alerts.messages import RunFailure  # noqa: E402
+from alerts.send import send_run_failure  # noqa: E402
 from flows.landing import complete_batches, destinations, ensure_writer_limit, load_landed_batches  # noqa: E402
 
 LANDED_EVENT = "csc.batch.landed"

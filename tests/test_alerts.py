@@ -23,19 +23,13 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alerts.send import (
-    EXCEPTION_COLUMNS,
-    AlertSettings,
-    Owner,
-    OwnersConfigError,
-    compose_message,
-    load_owners,
-    new_since,
-    post_webhook,
-    route,
-    send_alerts,
-    sent_rows,
-)
+from alerts.delivery import post_webhook
+from alerts.messages import compose_message
+from alerts.owners import Owner, OwnersConfigError, load_owners
+from alerts.routing import new_since, route, sent_rows
+from alerts.send import send_alerts
+from declarations.settings import AlertSettings
+from expectations.quality import EXCEPTION_COLUMNS
 from tests.conftest import free_port
 
 LOCALHOST = "127.0.0.1"

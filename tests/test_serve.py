@@ -17,8 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from alerts.send import AlertSettings, RunFailure, compose_run_failure, load_owners, send_run_failure
+from alerts.messages import RunFailure, compose_run_failure
+from alerts.owners import load_owners
+from alerts.send import send_run_failure
 from csc.synthetic import generate_batch
+from declarations.settings import AlertSettings
 from flows.landing import REASON_FILE
 from flows.serve import LandingWatcher, api_answers
 from tests.conftest import CSC, free_port, prefect_api, write_batch

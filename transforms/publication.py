@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import polars as pl
 
 from declarations.catalogue import Catalogue
-from declarations.marts import MARTS_BY_NAME, TREND_MONTHS
+from declarations.constants import TREND_MONTHS
+from declarations.marts import MARTS_BY_NAME
 from transforms.indicators import financial_year_start, month_end, months_before
 from transforms.materiality import material
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from declarations.constants import READY_MARKER
 from declarations.contract import TABLES, TABLES_BY_NAME
 
-READY_MARKER = "_READY"
 # Files an exporter is still writing (write-then-rename convention) or that editors leave behind.
 PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
 # Delimited text (the delimiter is found from the header: comma, pipe, tab or semicolon), or Parquet.

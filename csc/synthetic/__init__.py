@@ -7,8 +7,10 @@ eclipse, la-release, or the extract contract's own shape), then ``_READY``. ``SC
 each scale; ``FAULT_KINDS`` the recording problems that ``fault_rate`` injects (and ``faults_log`` lists).
 """
 
+from declarations.constants import READY_MARKER
+
 from .faults import FAULT_KINDS
-from .generate import READY_MARKER, generate_batch
+from .generate import generate_batch
 from .scales import SCALES, Scale
 from .shapes import SYSTEM_NAMES
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from declarations import contract
+from declarations.constants import READY_MARKER
 
 from .calendar import day
 from .export import write_atomically, write_table
@@ -20,8 +21,6 @@ from .scales import SCALES
 from .shapes import SYSTEM_NAMES, ExportShape
 from .tables import Tables
 from .world import build_world
-
-READY_MARKER = "_READY"
 
 # Tables whose faults reach into others come first: CP plans decide which conferences vanish, CLA episodes
 # which periods' visits may move, CP and CLA visits which rows move into the CIN visits file.
