@@ -143,3 +143,32 @@ def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
             params=[run_id],
         )
     )
+
+
+def alert_inputs(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """What the alerts read: the run's exceptions, its rules, and what was alerted before."""
+    return (
+        con.sql("SELECT * FROM dq.exceptions").pl(),
+        arrow_frame(
+            con.sql(
+                "SELECT rule_id, description, severity, owner, indicators FROM dq.rule_results WHERE run_id = ?",
+                params=[run_id],
+            )
+        ),
+        con.sql("SELECT owner, rule_id, table_name, record_id FROM dq.alerts_sent").pl(),
+    )
+
+
+def record_alerts_sent(con: duckdb.DuckDBPyConnection, sent: pl.DataFrame) -> None:
+    """Remember what was alerted (owner, rule_id, table_name, record_id, run_id), so the next run sends only what is
+    new."""
+    if not sent.height:
+        return
+    con.register("alerts_sent_frame", sent.to_arrow())
+    try:
+        con.execute(
+            "INSERT INTO dq.alerts_sent SELECT owner, rule_id, table_name, record_id, run_id, now()::TIMESTAMP "
+            "FROM alerts_sent_frame"
+        )
+    finally:
+        con.unregister("alerts_sent_frame")

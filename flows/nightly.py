@@ -21,13 +21,12 @@ apply_prefect_defaults()
 from prefect import flow, get_run_logger, runtime, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from alerts.send import send_alerts  # noqa: E402
 from expectations.quality import QualitySummary  # noqa: E402
 from pipeline import stages  # noqa: E402
 from pipeline.stages import clear_leftovers  # noqa: E402
 from warehouse.batch import Batch, decide_as_of, read_batch  # noqa: E402
 from warehouse.conformed import ConformedResult  # noqa: E402
-from warehouse.db import WarehouseBusy, arrow_frame, connect  # noqa: E402
+from warehouse.db import WarehouseBusy  # noqa: E402
 from warehouse.lock import writer_slot  # noqa: E402
 from warehouse.marts import published_as_of  # noqa: E402
 from warehouse.raw import BatchLoad  # noqa: E402
@@ -123,27 +122,7 @@ def publish_indicators(
 def alert_owners(warehouse_dir: Path, run_id: str) -> str:
     """Send each owner the new records to fix in their teams (email and webhook); remember what was sent."""
     logger = get_run_logger()
-    with connect(warehouse_dir) as con:
-        report = send_alerts(
-            con.sql("SELECT * FROM dq.exceptions").pl(),
-            arrow_frame(
-                con.sql(
-                    "SELECT rule_id, description, severity, owner, indicators FROM dq.rule_results WHERE run_id = ?",
-                    params=[run_id],
-                )
-            ),
-            run_id=run_id,
-            already_sent=con.sql("SELECT owner, rule_id, table_name, record_id FROM dq.alerts_sent").pl(),
-            settings=AlertSettings(),
-            logger=logger,
-        )
-        if report.rows_to_store.height:
-            con.register("alerts_sent_frame", report.rows_to_store.to_arrow())
-            con.execute(
-                "INSERT INTO dq.alerts_sent SELECT owner, rule_id, table_name, record_id, run_id, now()::TIMESTAMP "
-                "FROM alerts_sent_frame"
-            )
-            con.unregister("alerts_sent_frame")
+    report = stages.alert_owners(warehouse_dir, run_id, AlertSettings(), logger=logger)
     for failure in report.failures:
         logger.error(f"alert to {failure.owner} by {failure.channel} failed: {failure.error}")
     logger.info(report.summary())

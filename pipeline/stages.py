@@ -14,10 +14,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from alerts.delivery import AnyLogger
+from alerts.send import AlertReport, send_alerts
 from declarations.catalogue import load_catalogue
-from declarations.settings import case_holding_roles, settings
+from declarations.settings import AlertSettings, case_holding_roles, settings
 from expectations.declared import load_rules
-from expectations.quality import QualitySummary, record_quality, rule_summary
+from expectations.quality import QualitySummary, alert_inputs, record_alerts_sent, record_quality, rule_summary
 from expectations.runner import DocsBuild, quiet_gx, run_quality
 from transforms.timescales import Timescales
 from warehouse.batch import Batch, BatchError
@@ -198,3 +200,16 @@ def publish_indicators(
             for ref, status, reason in report.select("indicator_ref", "status", "status_reason").iter_rows()
         },
     )
+
+
+def alert_owners(
+    warehouse_dir: Path, run_id: str, alert_settings: AlertSettings, *, logger: AnyLogger | None = None
+) -> AlertReport:
+    """Send each owner the run's new records to fix in their teams (email and webhook); remember what was sent."""
+    with connect(warehouse_dir) as con:
+        exceptions, rules, already_sent = alert_inputs(con, run_id)
+        report = send_alerts(
+            exceptions, rules, run_id=run_id, already_sent=already_sent, settings=alert_settings, logger=logger
+        )
+        record_alerts_sent(con, report.rows_to_store)
+    return report
