@@ -255,7 +255,8 @@ def serve(
     run fails. Reuses the server PREFECT_API_URL names, else starts `prefect server start`. See docs/operations.md.
     """
     from declarations.settings import settings
-    from flows.serve import ServeError, serve_pipeline
+    from flows.serve import serve_pipeline
+    from flows.server import ServeError
 
     config = settings()
     try:

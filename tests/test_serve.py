@@ -5,6 +5,7 @@ the cron schedule creates runs."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import subprocess
@@ -22,8 +23,10 @@ from alerts.owners import load_owners
 from alerts.send import send_run_failure
 from csc.synthetic import generate_batch
 from declarations.settings import AlertSettings
+from flows.deployments import landing_deployment, notify_deployment
 from flows.landing import REASON_FILE
-from flows.serve import LandingWatcher, api_answers
+from flows.server import api_answers
+from flows.watcher import LandingWatcher
 from tests.conftest import CSC, free_port, prefect_api, write_batch
 from tests.test_alerts import _start_smtp
 from warehouse.db import fetch_one
@@ -173,6 +176,21 @@ def test_serve_says_so_when_the_configured_server_does_not_answer(tmp_path: Path
     )
     assert result.returncode == 1
     assert f"error: PREFECT_API_URL is {url} but no Prefect server answers there" in result.stderr
+
+
+# ------------------------------------------------------------------------------------------------ deployments
+
+
+def test_each_deployment_names_a_module_path_that_holds_its_flow(tmp_path: Path):
+    """The runs import the flow by this path: a flow moved to another module must move its entrypoint with it."""
+    landing = landing_deployment(tmp_path, tmp_path, tmp_path, tmp_path, cron="0 2 * * *", timezone="Europe/London")
+    for deployment, expected in (
+        (landing, "flows.landing.load_landed_batches"),
+        (notify_deployment(), "flows.deployments.tell_owners_run_failed"),
+    ):
+        assert deployment.entrypoint == expected
+        module, _, name = expected.rpartition(".")
+        assert getattr(importlib.import_module(module), name).name == deployment.flow_name
 
 
 # ------------------------------------------------------------------------------------------------ end to end
