@@ -122,30 +122,28 @@ def data_dictionary_markdown() -> str:
         for t in TABLES:
             if t.group == group:
                 out += _table_section(t)
-    out += [
-        "",
-        "## Conformed tables (`warehouse.duckdb`, schema `conformed`)",
-        "",
-        "Built from staging by pure polars transforms (`transforms/`): each table by the function of its name,",
-        "whose parameters name the tables it reads (the lineage below).",
-    ]
-    out += [line for t in in_layer("conformed") for line in _declared_section(t)]
-    out += [
-        "",
-        "## Published marts (`marts.duckdb`)",
-        "",
-        "The file analysts and reports read. Each run builds a new file and swaps it in whole, so a connection held",
-        "open keeps the publication it opened and a failed run leaves the last good one. No names, dates of birth",
-        "or addresses.",
-    ]
-    out += [line for t in in_layer("marts") for line in _declared_section(t)]
-    out += [
-        "",
-        "## The pipeline's own records (`warehouse.duckdb`, schemas `ops` and `dq`)",
-        "",
-        "The history of runs, and what the data-quality checks found and alerted.",
-    ]
-    out += [line for layer in ("ops", "dq") for t in in_layer(layer) for line in _declared_section(t)]
+    for heading, introduction, tables in (
+        (
+            "Conformed tables (`warehouse.duckdb`, schema `conformed`)",
+            "Built from staging by pure polars transforms (`transforms/`): each table by the function of its name, "
+            "whose parameters name the tables it reads (the lineage below).",
+            in_layer("conformed"),
+        ),
+        (
+            "Published marts (`marts.duckdb`)",
+            "The file analysts and reports read. Each run builds a new file and swaps it in whole, so a connection "
+            "held open keeps the publication it opened and a failed run leaves the last good one. No names, dates "
+            "of birth or addresses.",
+            in_layer("marts"),
+        ),
+        (
+            "The pipeline's own records (`warehouse.duckdb`, schemas `ops` and `dq`)",
+            "The history of runs, and what the data-quality checks found and alerted.",
+            (*in_layer("ops"), *in_layer("dq")),
+        ),
+    ):
+        out += ["", f"## {heading}", "", introduction]
+        out += [line for t in tables for line in _declared_section(t)]
     return "\n".join(out) + "\n"
 
 
