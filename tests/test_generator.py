@@ -536,6 +536,9 @@ def test_sentinels_and_blank_ids_read_back_as_missing(tiny_frames: dict[str, pl.
 def test_clean_batch_has_none_of_the_recording_problems(tiny_frames: dict[str, pl.DataFrame]) -> None:
     found = detect(tiny_frames)
     assert {k: sorted(v)[:3] for k, v in found.items() if v} == {}
+    # the JSON check is not vacuous: a clean batch fills every JSON column it writes
+    json_columns = [(t.name, c.name) for t in TABLES for c in t.columns if c.kind == "json"]
+    assert json_columns and all(tiny_frames[t][c].drop_nulls().len() for t, c in json_columns)
 
 
 def test_clean_la_batch_has_none_of_the_recording_problems(la: dict[str, pl.DataFrame]) -> None:
