@@ -95,7 +95,7 @@ def _notes(catalogue: pl.DataFrame) -> dict[str, str]:
     return {ref: note for ref, note in zip(catalogue["indicator_ref"], catalogue["note"], strict=True) if note}
 
 
-def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict) -> str:
+def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict, caseloads: str = "") -> str:
     polarity, notes = _polarities(catalogue), _notes(catalogue)
     months = [report[f"month_end_{n}"][0] for n in range(1, TREND_MONTHS + 1)] if report.height else []
     head_months = "".join(f"<th>{m:%b %y}</th>" for m in months)
@@ -171,8 +171,78 @@ or further than its tolerance, is withheld and not shown; &ndash; in a month: no
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
+{caseloads}
 </body></html>
 """
+
+
+def caseload_rows(by_team: pl.DataFrame, teams: pl.DataFrame, as_of: date) -> list[dict]:
+    """The caseload figures at the period end: the whole service first, then each team by name."""
+    names = dict(teams.select("team_id", "team_name").iter_rows())
+    now = by_team.filter(pl.col("period_end") == as_of)
+    rows = []
+    for r in now.sort("team_id", nulls_last=False).iter_rows(named=True):
+        name = "Whole service" if r["team_id"] is None else names.get(r["team_id"]) or str(r["team_id"])
+        rows.append(r | {"team_name": name})
+    return rows
+
+
+CASELOAD_HEADINGS = (
+    ("team_name", "Team"),
+    ("workers", "Workers"),
+    ("children", "Children"),
+    ("mean_caseload", "Mean"),
+    ("median_caseload", "Median"),
+    ("max_caseload", "Most"),
+    ("workers_over_threshold", "Over threshold"),
+    ("agency_share", "Agency %"),
+)
+
+
+def _cell(value: object) -> str:
+    """A caseload figure as the board reads it: whole numbers with separators, one decimal place where needed."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}".removesuffix(".0")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_caseloads_html(by_team: pl.DataFrame, teams: pl.DataFrame, as_of: date) -> str:
+    rows = caseload_rows(by_team, teams, as_of)
+    if not rows:
+        return ""
+    head = "".join(f"<th>{label}</th>" for _, label in CASELOAD_HEADINGS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(r[key]))}</td>" for key, _ in CASELOAD_HEADINGS) + "</tr>"
+        for r in rows
+    )
+    return (
+        f'<h2>Caseloads at {as_of}</h2>\n<p class="meta">Children held through a case-holding involvement open at '
+        "the period end; a worker is over threshold above the caseload threshold (half of it for a newly qualified "
+        f"worker). Workers by the team holding most of their children.</p>\n<table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def render_caseloads_text(by_team: pl.DataFrame, teams: pl.DataFrame, as_of: date) -> str:
+    rows = caseload_rows(by_team, teams, as_of)
+    if not rows:
+        return "Caseloads: no worker holds a child at the period end."
+    lines = [
+        f"Caseloads at {as_of}:",
+        "".join(f"{label:>15}" if key != "team_name" else f"{label:<32}" for key, label in CASELOAD_HEADINGS),
+    ]
+    for r in rows:
+        lines.append(
+            "".join(
+                f"{_cell(r[key])[:30]:<32}" if key == "team_name" else f"{_cell(r[key]):>15}"
+                for key, _ in CASELOAD_HEADINGS
+            )
+        )
+    return "\n".join(lines)
 
 
 def _not_published(status: str | None) -> str:
@@ -195,7 +265,13 @@ def render_text(report: pl.DataFrame, catalogue: pl.DataFrame) -> str:
 
 
 def write_excel(
-    path: Path, report: pl.DataFrame, values: pl.DataFrame, catalogue: pl.DataFrame, teams: pl.DataFrame, as_of: date
+    path: Path,
+    report: pl.DataFrame,
+    values: pl.DataFrame,
+    catalogue: pl.DataFrame,
+    teams: pl.DataFrame,
+    as_of: date,
+    caseloads: list[dict] | None = None,
 ) -> None:
     """The workbook for board papers: the report, the figures by team at the period end, and the definitions."""
     import xlsxwriter
@@ -299,6 +375,13 @@ def write_excel(
         ws3.write_row(i, 0, ["" if v is None else v for v in definition])
     ws3.set_column(0, len(catalogue.columns), 18)
     ws3.set_column(2, 2, 60)
+
+    ws4 = wb.add_worksheet("Caseloads")
+    ws4.write_row(0, 0, [label for _, label in CASELOAD_HEADINGS], header)
+    for i, r in enumerate(caseloads or [], start=1):
+        ws4.write_row(i, 0, [r[key] for key, _ in CASELOAD_HEADINGS])
+    ws4.set_column(0, 0, 32)
+    ws4.set_column(1, len(CASELOAD_HEADINGS), 14)
     wb.close()
 
 
@@ -310,7 +393,14 @@ def read_publication(marts_file: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(marts_file), read_only=True) as con:
         return {
             name: con.sql(f"SELECT * FROM {name}").pl()
-            for name in ("highlight_report", "indicator_values", "indicator_catalogue", "teams", "publication")
+            for name in (
+                "highlight_report",
+                "indicator_values",
+                "indicator_catalogue",
+                "teams",
+                "publication",
+                "caseload_by_team",
+            )
         }
 
 
@@ -319,8 +409,13 @@ def write_reports(marts_file: Path, out_dir: Path) -> tuple[Path, Path, str]:
     publication = tables["publication"].row(0, named=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, xlsx_path = out_dir / "highlight-report.html", out_dir / "highlight-report.xlsx"
+    as_of = publication["as_of"]
+    caseloads = tables["caseload_by_team"], tables["teams"], as_of
     html_path.write_text(
-        render_html(tables["highlight_report"], tables["indicator_catalogue"], publication), encoding="utf-8"
+        render_html(
+            tables["highlight_report"], tables["indicator_catalogue"], publication, render_caseloads_html(*caseloads)
+        ),
+        encoding="utf-8",
     )
     write_excel(
         xlsx_path,
@@ -328,6 +423,8 @@ def write_reports(marts_file: Path, out_dir: Path) -> tuple[Path, Path, str]:
         tables["indicator_values"],
         tables["indicator_catalogue"],
         tables["teams"],
-        publication["as_of"],
+        as_of,
+        caseload_rows(*caseloads),
     )
-    return html_path, xlsx_path, render_text(tables["highlight_report"], tables["indicator_catalogue"])
+    text = render_text(tables["highlight_report"], tables["indicator_catalogue"])
+    return html_path, xlsx_path, f"{text}\n\n{render_caseloads_text(*caseloads)}"

@@ -232,5 +232,94 @@ MART_TABLES: tuple[Declared, ...] = (
             Field("published_at", "TIMESTAMP", "When the publication was built."),
         ),
     ),
+    Declared(
+        "marts",
+        "caseload",
+        "Per period end, every worker holding at least one child through a case-holding involvement: the children "
+        "held, the team holding most of them, the worker's threshold and whether the caseload is over it, and the "
+        "case system's own recorded caseload beside the children held on the date it counts at.",
+        key=("period_end", "worker_id"),
+        columns=(
+            Field("period_end", "DATE", "Period end (the indicators' period ends)."),
+            Field("worker_id", "VARCHAR", "Worker (case-system id; no names are published)."),
+            Field(
+                "team_id", "VARCHAR", "The team holding most of the worker's children then (the lowest id on a tie)."
+            ),
+            Field(
+                "children",
+                "BIGINT",
+                "Children held: the worker has a case-holding involvement with the child open at the period end.",
+            ),
+            Field(
+                "threshold",
+                "BIGINT",
+                "Most children the worker should hold: the caseload threshold setting (default 20), half of it for a "
+                "newly qualified worker.",
+            ),
+            Field("is_over_threshold", "BOOLEAN", "True when the worker holds more children than the threshold."),
+            Field(
+                "is_newly_qualified",
+                "BOOLEAN",
+                "The job title names a newly qualified worker (newly qualified, ASYE or NQSW).",
+            ),
+            Field("is_agency_worker", "BOOLEAN", "True for an agency worker; null where the export does not say."),
+            Field("job_title", "VARCHAR", "Job title as recorded."),
+            Field("full_time_equivalent", "DOUBLE", "Full-time equivalence, 0 to 1, as recorded."),
+            Field(
+                "recorded_caseload",
+                "BIGINT",
+                "The case system's own caseload (ssd_professionals.prof_professional_caseload): the worker's "
+                "allocated case-worker involvements open on the last 30 September, not at the period end.",
+            ),
+            Field("recorded_caseload_date", "DATE", "The date the recorded caseload counts at: the last 30 September."),
+            Field(
+                "children_at_recorded_date",
+                "BIGINT",
+                "Children the worker held on that 30 September, counted as here: what is left of the difference from "
+                "the recorded caseload is the roles counted (the case system counts its case-worker type only).",
+            ),
+        ),
+    ),
+    Declared(
+        "marts",
+        "caseload_by_team",
+        "Per period end and team (and the whole service, team null): workers holding children, the children they "
+        "hold, the spread of their caseloads, workers over their threshold, agency and newly qualified workers.",
+        columns=(
+            Field("period_end", "DATE", "Period end."),
+            Field(
+                "team_id",
+                "VARCHAR",
+                "Team (the team holding most of each worker's children); null for the whole service.",
+            ),
+            Field("workers", "BIGINT", "Workers holding at least one child."),
+            Field("children", "BIGINT", "Children they hold, each counted once."),
+            Field("mean_caseload", "DOUBLE", "Mean children per worker, to one decimal place."),
+            Field("median_caseload", "DOUBLE", "Median children per worker."),
+            Field("lower_quartile_caseload", "DOUBLE", "Lower quartile of children per worker."),
+            Field("upper_quartile_caseload", "DOUBLE", "Upper quartile of children per worker."),
+            Field("max_caseload", "BIGINT", "Most children held by one worker."),
+            Field("workers_over_threshold", "BIGINT", "Workers holding more children than their threshold."),
+            Field("agency_workers", "BIGINT", "Agency workers among them (where the export says)."),
+            Field("agency_share", "DOUBLE", "Agency workers as a percentage of the workers."),
+            Field("newly_qualified_workers", "BIGINT", "Newly qualified workers among them."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "caseload_children",
+        "The drill-through behind each caseload: per period end, every child each worker holds and the involvement "
+        "that makes it so.",
+        key=("period_end", "worker_id", "person_id"),
+        columns=(
+            Field("period_end", "DATE", "Period end."),
+            Field("worker_id", "VARCHAR", "Worker."),
+            Field("team_id", "VARCHAR", "Team of the involvement."),
+            Field("person_id", "VARCHAR", "The child (case-system id)."),
+            Field("involvement_id", "VARCHAR", "The case-holding involvement (the earliest started, if several)."),
+            Field("role", "VARCHAR", "Involvement type as received (CW, 16PLUS, ...)."),
+            Field("start_date", "DATE", "When the involvement started."),
+        ),
+    ),
 )
 MARTS_BY_NAME = {t.name: t for t in MART_TABLES}

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="The case system whose SSD build every file must match (systemc, mosaic, eclipse, "
         "la-release); default: each file's shape is found from its header.",
     )
+    caseload_threshold: int = Field(
+        20,
+        ge=1,
+        description="Most children a worker should hold; a newly qualified worker's threshold is half of it "
+        "(marts.caseload).",
+    )
     prefect_port: int = Field(
         4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
     )

@@ -188,6 +188,7 @@ def publish_indicators(
             dq_exceptions=con.sql("SELECT * EXCLUDE (team_id) FROM dq.exceptions").pl(),
             dq_rule_summary=rule_summary(con, run_id),
             dates_unsure=frozenset(r.id for r in load_rules() if r.dates_unsure),
+            caseload_threshold=settings().caseload_threshold,
         )
     if docs is not None:
         docs.wait()

@@ -87,6 +87,18 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
     marts = wh / "marts.duckdb"
     with duckdb.connect(str(marts), read_only=True) as con:
         assert declared_check_failures(con, in_layer("marts")) == {}
+        # caseloads add up from their drill-through, and every child held is a child allocated to a team
+        assert con.execute(
+            """
+            SELECT count(*) FROM (
+                SELECT period_end, sum(children) AS held FROM caseload GROUP BY ALL
+            ) w JOIN (SELECT period_end, count(*) AS rows FROM caseload_children GROUP BY ALL) c USING (period_end)
+            JOIN caseload_by_team t USING (period_end)
+            WHERE t.team_id IS NULL AND (w.held != c.rows OR t.workers != (
+                SELECT count(*) FROM caseload k WHERE k.period_end = t.period_end))
+            """
+        ).fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM caseload WHERE period_end = ?", [AS_OF]).fetchone()[0] > 10
         assert {"marts." + t.split(".")[1] for t in _tables(con)} == {t.qualified for t in in_layer("marts")}
         assert _undescribed(con) == []
         ends = fetch_one(con.execute("SELECT count(DISTINCT period_end) FROM indicator_values"))[0]

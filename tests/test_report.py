@@ -10,8 +10,9 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from csc.report import format_band, render_html, render_text, write_excel
+from csc.report import format_band, render_caseloads_html, render_caseloads_text, render_html, render_text, write_excel
 from declarations.marts import MARTS_BY_NAME
+from tests.frames import expected
 
 AS_OF = date(2023, 8, 31)
 MONTHS = [date(2023, m, 28) for m in range(3, 9)]
@@ -184,3 +185,27 @@ def test_names_that_look_like_formulas_or_links_are_written_as_text(tmp_path):
             assert "<f>" not in xml and "<f " not in xml and "hyperlink" not in xml.lower(), name
     by_team = [cell for row in sheet_rows(path, 2) for cell in row if isinstance(cell, str)]
     assert set(hostile) <= set(by_team)
+
+
+def test_the_caseload_section_names_teams_and_puts_the_whole_service_first():
+    by_team = expected(
+        MARTS_BY_NAME["caseload_by_team"].polars_schema(),
+        [
+            (AS_OF, "T2", 1, 25, 25.0, 25.0, 25.0, 25.0, 25, 1, 1, 100.0, 0),
+            (AS_OF, None, 2, 40, 20.0, 20.0, 17.5, 22.5, 25, 1, 1, 50.0, 0),
+            (AS_OF, "T1", 1, 15, 15.0, 15.0, 15.0, 15.0, 15, 0, 0, 0.0, 0),
+            (date(2023, 7, 31), None, 9, 9, 1.0, 1.0, 1.0, 1.0, 1, 0, 0, 0.0, 0),
+        ],
+    )
+    teams = pl.DataFrame(
+        {"team_id": ["T1", "T2"], "team_name": ["North <Safeguarding>", "South"], "service_area_name": [None, None]}
+    )
+    text = render_caseloads_text(by_team, teams, AS_OF).splitlines()
+    assert text[0] == f"Caseloads at {AS_OF}:"
+    assert [line.split()[0] for line in text[2:]] == ["Whole", "North", "South"]
+    assert text[2].split()[-6:] == ["40", "20", "20", "25", "1", "50"]
+    page = render_caseloads_html(by_team, teams, AS_OF)
+    assert "North &lt;Safeguarding&gt;" in page and "<script" not in page
+    assert (
+        render_caseloads_text(by_team.clear(), teams, AS_OF) == "Caseloads: no worker holds a child at the period end."
+    )

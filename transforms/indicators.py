@@ -30,6 +30,7 @@ class Conformed:
     calendar: pl.LazyFrame
     child: pl.LazyFrame
     team: pl.LazyFrame
+    worker: pl.LazyFrame
     allocation: pl.LazyFrame
     management_oversight: pl.LazyFrame
     care_leaver: pl.LazyFrame

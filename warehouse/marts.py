@@ -18,6 +18,7 @@ import polars as pl
 
 from declarations.marts import MARTS_BY_NAME
 from declarations.tables import quote
+from transforms.caseloads import caseload, caseload_by_team, caseload_child
 from transforms.indicators import (
     Conformed,
     indicator_candidates,
@@ -107,6 +108,7 @@ def build_publication(
     dq_exceptions: pl.DataFrame | None = None,
     dq_rule_summary: pl.DataFrame | None = None,
     dates_unsure: frozenset[str] = frozenset(),
+    caseload_threshold: int = 20,
 ) -> dict[str, pl.DataFrame]:
     """Every mart table, computed from the conformed schema (pure transforms; this reads what they need).
     ``dates_unsure``: the data-quality rules that find a record's date wrong (the materiality gate)."""
@@ -146,6 +148,8 @@ def build_publication(
         "indicator_ref", "table_name", "person_id", "record_id", nulls_last=True
     )
     teams = conformed.team.select("team_id", "team_name", "service_area_name").collect()
+    held = caseload_child(conformed.allocation, ends).collect()
+    per_worker = caseload(held.lazy(), conformed.worker, conformed.allocation, as_of, caseload_threshold).collect()
     return {
         "indicator_values": values,
         "indicator_records": records_frame,
@@ -153,6 +157,9 @@ def build_publication(
         "highlight_report": highlight_report(values, catalogue, as_of),
         "indicator_catalogue": catalogue_frame(catalogue),
         "teams": teams,
+        "caseload": per_worker,
+        "caseload_by_team": caseload_by_team(per_worker.lazy(), held.lazy()).collect(),
+        "caseload_children": held,
         "dq_exceptions": _shape(dq_exceptions, "dq_exceptions"),
         "dq_rule_summary": _shape(dq_rule_summary, "dq_rule_summary"),
         "publication": pl.DataFrame(
