@@ -245,6 +245,19 @@ def render_caseloads_text(by_team: pl.DataFrame, teams: pl.DataFrame, as_of: dat
     return "\n".join(lines)
 
 
+def render_drift_text(drift: pl.DataFrame, teams: pl.DataFrame) -> str:
+    """How many open cases each team has on the drift list (the list itself is ``marts.drift_list``)."""
+    if not drift.height:
+        return "Drift: no open case has gone without a visit, review or plan change for too long."
+    names = dict(teams.select("team_id", "team_name").iter_rows())
+    days = drift["drift_days"][0]
+    counts = drift.group_by("team_id").len().sort("len", "team_id", descending=[True, False], nulls_last=True)
+    lines = [f"Drift: {drift.height:,} open cases with no visit, review or plan change for more than {days} days"]
+    lines += [f"  {(names.get(team) or team or 'no team')[:40]:<42}{n:>7,}" for team, n in counts.iter_rows()]
+    lines.append("  (the children, by worker: marts.drift_list)")
+    return "\n".join(lines)
+
+
 def _not_published(status: str | None) -> str:
     """What the RAG column says of a figure that is not published as usual."""
     return status if status in ("withheld", "unavailable") else ""
@@ -400,6 +413,7 @@ def read_publication(marts_file: Path) -> dict[str, pl.DataFrame]:
                 "teams",
                 "publication",
                 "caseload_by_team",
+                "drift_list",
             )
         }
 
@@ -427,4 +441,5 @@ def write_reports(marts_file: Path, out_dir: Path) -> tuple[Path, Path, str]:
         caseload_rows(*caseloads),
     )
     text = render_text(tables["highlight_report"], tables["indicator_catalogue"])
-    return html_path, xlsx_path, f"{text}\n\n{render_caseloads_text(*caseloads)}"
+    drift = render_drift_text(tables["drift_list"], tables["teams"])
+    return html_path, xlsx_path, f"{text}\n\n{render_caseloads_text(*caseloads)}\n\n{drift}"

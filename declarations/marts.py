@@ -321,5 +321,28 @@ MART_TABLES: tuple[Declared, ...] = (
             Field("start_date", "DATE", "When the involvement started."),
         ),
     ),
+    Declared(
+        "marts",
+        "drift_list",
+        "Open cases where nothing has happened for too long, at the batch date, by team and worker: the list for the "
+        "weekly performance meeting.",
+        key=("person_id",),
+        columns=(
+            Field("as_of", "DATE", "The batch date the list is for."),
+            Field("team_id", "VARCHAR", "Team the child is allocated to (section 4 of the method)."),
+            Field("worker_id", "VARCHAR", "Worker the child is allocated to."),
+            Field("person_id", "VARCHAR", "The child (case-system id)."),
+            Field("open_as", "VARCHAR", "What the child is on: CP plan, looked after, child in need, other open case."),
+            Field(
+                "last_activity",
+                "VARCHAR",
+                "The latest thing that happened on the case: a visit, a CP, CLA or CIN plan review, or a plan or "
+                "episode of care starting or ending; null when nothing has.",
+            ),
+            Field("last_activity_date", "DATE", "When."),
+            Field("days_since_activity", "BIGINT", "Days from then to the batch date; null when nothing has happened."),
+            Field("drift_days", "BIGINT", "The setting: a case drifts after this many days with nothing happening."),
+        ),
+    ),
 )
 MARTS_BY_NAME = {t.name: t for t in MART_TABLES}

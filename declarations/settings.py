@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="Most children a worker should hold; a newly qualified worker's threshold is half of it "
         "(marts.caseload).",
     )
+    drift_days: int = Field(
+        42,
+        ge=1,
+        description="An open case with no visit, review or plan change for more than this many days is on the "
+        "drift list (marts.drift_list); the default is the longest regular visiting timescale, six weeks.",
+    )
     prefect_port: int = Field(
         4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
     )

@@ -189,6 +189,7 @@ def publish_indicators(
             dq_rule_summary=rule_summary(con, run_id),
             dates_unsure=frozenset(r.id for r in load_rules() if r.dates_unsure),
             caseload_threshold=settings().caseload_threshold,
+            drift_days=settings().drift_days,
         )
     if docs is not None:
         docs.wait()

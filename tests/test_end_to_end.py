@@ -98,7 +98,7 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
                 SELECT count(*) FROM caseload k WHERE k.period_end = t.period_end))
             """
         ).fetchone() == (0,)
-        assert con.execute("SELECT count(*) FROM caseload WHERE period_end = ?", [AS_OF]).fetchone()[0] > 10
+        assert fetch_one(con.execute("SELECT count(*) FROM caseload WHERE period_end = ?", [AS_OF]))[0] > 10
         assert {"marts." + t.split(".")[1] for t in _tables(con)} == {t.qualified for t in in_layer("marts")}
         assert _undescribed(con) == []
         ends = fetch_one(con.execute("SELECT count(DISTINCT period_end) FROM indicator_values"))[0]

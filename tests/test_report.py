@@ -10,7 +10,15 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from csc.report import format_band, render_caseloads_html, render_caseloads_text, render_html, render_text, write_excel
+from csc.report import (
+    format_band,
+    render_caseloads_html,
+    render_caseloads_text,
+    render_drift_text,
+    render_html,
+    render_text,
+    write_excel,
+)
 from declarations.marts import MARTS_BY_NAME
 from tests.frames import expected
 
@@ -209,3 +217,21 @@ def test_the_caseload_section_names_teams_and_puts_the_whole_service_first():
     assert (
         render_caseloads_text(by_team.clear(), teams, AS_OF) == "Caseloads: no worker holds a child at the period end."
     )
+
+
+def test_the_drift_summary_counts_each_teams_cases_most_first():
+    drift = expected(
+        MARTS_BY_NAME["drift_list"].polars_schema(),
+        [
+            (AS_OF, "T1", "W1", "A", "CP plan", "visit", date(2023, 7, 1), 61, 42),
+            (AS_OF, "T2", "W2", "B", "looked after", None, None, None, 42),
+            (AS_OF, "T2", "W3", "C", "child in need", "visit", date(2023, 7, 1), 61, 42),
+        ],
+    )
+    teams = pl.DataFrame({"team_id": ["T1", "T2"], "team_name": ["North", "South"], "service_area_name": [None, None]})
+    assert render_drift_text(drift, teams).splitlines() == [
+        "Drift: 3 open cases with no visit, review or plan change for more than 42 days",
+        "  South                                           2",
+        "  North                                           1",
+        "  (the children, by worker: marts.drift_list)",
+    ]

@@ -19,6 +19,7 @@ import polars as pl
 from declarations.marts import MARTS_BY_NAME
 from declarations.tables import quote
 from transforms.caseloads import caseload, caseload_by_team, caseload_child
+from transforms.drift import drift_list
 from transforms.indicators import (
     Conformed,
     indicator_candidates,
@@ -109,6 +110,7 @@ def build_publication(
     dq_rule_summary: pl.DataFrame | None = None,
     dates_unsure: frozenset[str] = frozenset(),
     caseload_threshold: int = 20,
+    drift_days: int = 42,
 ) -> dict[str, pl.DataFrame]:
     """Every mart table, computed from the conformed schema (pure transforms; this reads what they need).
     ``dates_unsure``: the data-quality rules that find a record's date wrong (the materiality gate)."""
@@ -160,6 +162,7 @@ def build_publication(
         "caseload": per_worker,
         "caseload_by_team": caseload_by_team(per_worker.lazy(), held.lazy()).collect(),
         "caseload_children": held,
+        "drift_list": drift_list(conformed, catalogue, as_of, drift_days).collect(),
         "dq_exceptions": _shape(dq_exceptions, "dq_exceptions"),
         "dq_rule_summary": _shape(dq_rule_summary, "dq_rule_summary"),
         "publication": pl.DataFrame(
