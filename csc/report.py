@@ -95,6 +95,14 @@ def _notes(catalogue: pl.DataFrame) -> dict[str, str]:
     return {ref: note for ref, note in zip(catalogue["indicator_ref"], catalogue["note"], strict=True) if note}
 
 
+def comparator(r: dict, polarity: str) -> str:
+    """England's figure beside ours, with the year it is for (the year ending 31 March)."""
+    if r.get("england_value") is None:
+        return ""
+    year = r["comparator_year"]
+    return f'{format_value(r["england_value"], polarity)}<span class="band">{year - 1}-{year % 100:02d}</span>'
+
+
 def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict, caseloads: str = "") -> str:
     polarity, notes = _polarities(catalogue), _notes(catalogue)
     months = [report[f"month_end_{n}"][0] for n in range(1, TREND_MONTHS + 1)] if report.height else []
@@ -104,7 +112,7 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
         pol = polarity.get(r["indicator_ref"], "higher")
         if r["section"] != section:
             section = r["section"]
-            rows.append(f'<tr class="section"><td colspan="{13 + TREND_MONTHS}">{html.escape(section)}</td></tr>')
+            rows.append(f'<tr class="section"><td colspan="{14 + TREND_MONTHS}">{html.escape(section)}</td></tr>')
         trend = [r[f"value_month_{n}"] for n in range(1, TREND_MONTHS + 1)]
         rag = r["rag"] or ""
         if r["status"] in ("withheld", "unavailable"):
@@ -134,6 +142,7 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
             f"<td>{html.escape(r['period_type'])}</td>"
             + "".join(f"<td>{format_value(v, pol)}</td>" for v in trend)
             + f"<td>{_target(r['target_min'], pol)}</td><td>{_target(r['target_upper'], pol)}</td>"
+            f"<td>{comparator(r, pol)}</td>"
             f"<td>{sparkline(trend)}</td>"
             f'<td class="rag" style="background:{RAG_FILLS.get(rag, "transparent")};'
             f'color:{RAG_COLOURS.get(rag, "#555")}">{html.escape(rag or _not_published(r["status"]))}</td>'
@@ -167,7 +176,7 @@ records in doubt could move it (&plusmn;, in points for a percentage); a figure 
 or further than its tolerance, is withheld and not shown; &ndash; in a month: no figure then.</p>
 <table>
 <thead><tr><th>Ref</th><th>Performance measure</th><th>Previous FY</th><th>Num</th><th>Denom</th><th>Current</th>
-<th>Period</th>{head_months}<th>Min</th><th>Upper</th><th>Trend</th><th>RAG</th></tr></thead>
+<th>Period</th>{head_months}<th>Min</th><th>Upper</th><th>England</th><th>Trend</th><th>RAG</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
@@ -308,7 +317,8 @@ def write_excel(
     months = [report[f"month_end_{n}"][0] for n in range(1, TREND_MONTHS + 1)] if report.height else []
     heads = ["Ref", "Performance measure", "Previous FY", "Num", "Denom", "Current", "Could be out by", "Period"]
     heads += [f"{m:%b %y}" for m in months]
-    heads += ["Min", "Upper", "RAG", "Status", "Why", "Records in doubt", "Records to fix", "Note"]
+    heads += ["Min", "Upper", "England", "Comparators' year", "RAG", "Status", "Why", "Records in doubt"]
+    heads += ["Records to fix", "Note"]
     col = {h: i for i, h in enumerate(heads)}
     notes = _notes(catalogue)
     ws.write_row(2, 0, heads, header)
@@ -339,9 +349,11 @@ def write_excel(
             v = r[f"value_month_{n}"]
             if v is not None:
                 ws.write_number(row, col["Period"] + n, v, fmt)
-        for head, v in (("Min", r["target_min"]), ("Upper", r["target_upper"])):
+        for head, v in (("Min", r["target_min"]), ("Upper", r["target_upper"]), ("England", r["england_value"])):
             if v is not None:
                 ws.write_number(row, col[head], v, fmt)
+        if r["comparator_year"] is not None:
+            ws.write_number(row, col["Comparators' year"], r["comparator_year"], num)
         if r["rag"]:
             ws.write(row, col["RAG"], r["rag"].upper(), rag_formats[r["rag"]])
         ws.write(row, col["Status"], r["status"])

@@ -7,6 +7,24 @@ from declarations.tables import Declared, Field
 
 _MONTHS = range(1, TREND_MONTHS + 1)
 
+# What a figure is set beside (declarations/comparators.toml, or the council's CSC_COMPARATORS_FILE).
+COMPARATOR_FIELDS = (
+    Field(
+        "comparator_year",
+        "BIGINT",
+        "The year (ending 31 March) of the comparators beside the figure: of the years the comparators file has for "
+        "the indicator, the latest up to the financial year of the period end (the earliest, where it has none "
+        "that early); null where it has none for the indicator.",
+    ),
+    Field("england_value", "DOUBLE", "England's figure that year."),
+    Field("region_value", "DOUBLE", "The region's figure that year, where the comparators file gives it."),
+    Field(
+        "statistical_neighbours_value",
+        "DOUBLE",
+        "The statistical neighbours' average that year, where the comparators file gives it.",
+    ),
+)
+
 MART_TABLES: tuple[Declared, ...] = (
     Declared(
         "marts",
@@ -70,6 +88,7 @@ MART_TABLES: tuple[Declared, ...] = (
                 "VARCHAR",
                 "Why a figure is withheld or unavailable (the rules that failed, the data missing).",
             ),
+            *COMPARATOR_FIELDS,
         ),
     ),
     Declared(
@@ -156,6 +175,7 @@ MART_TABLES: tuple[Declared, ...] = (
             Field("rag", "VARCHAR", "RAG now."),
             Field("status", "VARCHAR", "published, withheld or unavailable."),
             Field("status_reason", "VARCHAR", "Why it is withheld or unavailable."),
+            *COMPARATOR_FIELDS,
         ),
     ),
     Declared(

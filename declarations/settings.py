@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     indicator_catalogue: Path | None = Field(
         None, description="A council's own indicator catalogue (TOML); default: declarations/indicators.toml."
     )
+    comparators_file: Path | None = Field(
+        None,
+        description="A council's own comparators (TOML: England, region and statistical neighbours per indicator "
+        "and year); default: declarations/comparators.toml (England).",
+    )
     demo_dir: Path = Field(Path(".csc-demo"), description="Where `csc demo` writes its batch and warehouse.")
     schedule_cron: str = Field("0 2 * * *", description="When `csc serve` runs the nightly load (cron).")
     schedule_timezone: str = Field("Europe/London", description="The time zone of schedule_cron (IANA name).")

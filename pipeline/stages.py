@@ -17,6 +17,7 @@ import polars as pl
 from alerts.delivery import AnyLogger
 from alerts.send import AlertReport, send_alerts
 from declarations.catalogue import load_catalogue
+from declarations.comparators import load_comparators
 from declarations.settings import AlertSettings, case_holding_roles, settings
 from expectations.declared import load_rules
 from expectations.quality import QualitySummary, alert_inputs, record_alerts_sent, record_quality, rule_summary
@@ -179,9 +180,11 @@ def publish_indicators(
     still being written (``QualitySummary.docs_build``); a failed build fails the run before anything is published."""
     with connect(warehouse_dir) as con:
         _expect(con, "publish", batch_id, run_id)
+        catalogue = load_catalogue(settings().indicator_catalogue)
+        refs = frozenset(i.ref for i in catalogue.indicators)
         tables = build_publication(
             con,
-            catalogue=load_catalogue(settings().indicator_catalogue),
+            catalogue=catalogue,
             as_of=as_of,
             run_id=run_id,
             batch_id=batch_id,
@@ -190,6 +193,7 @@ def publish_indicators(
             dates_unsure=frozenset(r.id for r in load_rules() if r.dates_unsure),
             caseload_threshold=settings().caseload_threshold,
             drift_days=settings().drift_days,
+            comparators=load_comparators(settings().comparators_file, refs=refs),
         )
     if docs is not None:
         docs.wait()

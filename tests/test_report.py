@@ -235,3 +235,15 @@ def test_the_drift_summary_counts_each_teams_cases_most_first():
         "  North                                           1",
         "  (the children, by worker: marts.drift_list)",
     ]
+
+
+def test_englands_figure_stands_beside_ours_with_its_year():
+    rows = report_rows().with_columns(
+        pl.when(pl.col("indicator_ref") == "4.7.2").then(71.5).otherwise(None).alias("england_value"),
+        pl.when(pl.col("indicator_ref") == "4.7.2").then(2025).otherwise(None).alias("comparator_year"),
+    )
+    page = render_html(rows, CATALOGUE, PUBLICATION)
+    assert "<th>England</th>" in page
+    assert '<td>71.5%<span class="band">2024-25</span></td>' in page
+    # only the indicator that has a comparator shows one
+    assert page.count('<span class="band">2024-25</span>') == 1

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from declarations.catalogue import Catalogue
+from declarations.comparators import KINDS, Comparator
 from declarations.constants import TREND_MONTHS
-from declarations.marts import MARTS_BY_NAME
+from declarations.marts import COMPARATOR_FIELDS, MARTS_BY_NAME
 from transforms.indicators import financial_year_start, month_end, months_before
 from transforms.materiality import material
 
@@ -57,6 +58,7 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
             "status": now.get("status"),
             "status_reason": now.get("status_reason"),
         }
+        row |= {f.name: now.get(f.name) for f in COMPARATOR_FIELDS}
         rows.append(row)
     schema = MARTS_BY_NAME["highlight_report"].polars_schema()
     return pl.DataFrame(rows, schema=schema, orient="row")
@@ -144,4 +146,44 @@ def catalogue_frame(cat: Catalogue) -> pl.DataFrame:
             "timescales": pl.String,
             "note": pl.String,
         },
+    )
+
+
+def comparator_values(values: pl.DataFrame, comparators: tuple[Comparator, ...]) -> pl.DataFrame:
+    """Each indicator value with its comparators: of the years the comparators have for the indicator, the latest
+    up to the financial year its period end falls in (the year ending 31 March after it), or the earliest where
+    none is that early. Null where there are none for the indicator."""
+    columns = [f.name for f in COMPARATOR_FIELDS]
+    if not comparators:
+        return values.with_columns(pl.lit(None, dtype=f.polars_type).alias(f.name) for f in COMPARATOR_FIELDS)
+    given = pl.DataFrame(
+        [(c.indicator_ref, c.year, c.kind, c.value) for c in comparators],
+        schema={"indicator_ref": pl.String, "year": pl.Int64, "kind": pl.String, "value": pl.Float64},
+        orient="row",
+    )
+    financial_year = pl.col("period_end").dt.year() + (pl.col("period_end").dt.month() > 3).cast(pl.Int32)
+    chosen = (
+        values.select("indicator_ref", "period_end")
+        .unique()
+        .join(given.select("indicator_ref", "year").unique(), on="indicator_ref")
+        .group_by("indicator_ref", "period_end")
+        .agg(
+            pl.col("year")
+            .filter(pl.col("year") <= financial_year)
+            .max()
+            .fill_null(pl.col("year").min())
+            .cast(pl.Int64)
+            .alias("comparator_year")
+        )
+    )
+    by_kind = given.pivot("kind", index=["indicator_ref", "year"], values="value").rename(
+        {kind: f"{kind}_value" for kind in KINDS}, strict=False
+    )
+    for kind in KINDS:
+        if f"{kind}_value" not in by_kind.columns:
+            by_kind = by_kind.with_columns(pl.lit(None, dtype=pl.Float64).alias(f"{kind}_value"))
+    return (
+        values.join(chosen, on=["indicator_ref", "period_end"], how="left")
+        .join(by_kind.rename({"year": "comparator_year"}), on=["indicator_ref", "comparator_year"], how="left")
+        .select(*values.columns, *columns)
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from declarations.comparators import Comparator
 from declarations.marts import MARTS_BY_NAME
 from declarations.tables import quote
 from transforms.caseloads import caseload, caseload_by_team, caseload_child
@@ -28,7 +29,13 @@ from transforms.indicators import (
     period_ends,
 )
 from transforms.materiality import bands, records_in_doubt
-from transforms.publication import catalogue_frame, highlight_report, unavailable_indicators, with_statuses
+from transforms.publication import (
+    catalogue_frame,
+    comparator_values,
+    highlight_report,
+    unavailable_indicators,
+    with_statuses,
+)
 from warehouse.db import read_tables
 from warehouse.doubts import candidate_teams, figures_withheld_whole, record_doubts
 from warehouse.raw import STATUS_NOT_SUPPLIED
@@ -111,6 +118,7 @@ def build_publication(
     dates_unsure: frozenset[str] = frozenset(),
     caseload_threshold: int = 20,
     drift_days: int = 42,
+    comparators: tuple[Comparator, ...] = (),
 ) -> dict[str, pl.DataFrame]:
     """Every mart table, computed from the conformed schema (pure transforms; this reads what they need).
     ``dates_unsure``: the data-quality rules that find a record's date wrong (the materiality gate)."""
@@ -143,8 +151,11 @@ def build_publication(
         )
         .collect()
     )
-    values = with_statuses(
-        values, catalogue, unavailable, figures_withheld_whole(con, batch_id, dq_rule_summary, catalogue)
+    values = comparator_values(
+        with_statuses(
+            values, catalogue, unavailable, figures_withheld_whole(con, batch_id, dq_rule_summary, catalogue)
+        ),
+        comparators,
     ).select(MARTS_BY_NAME["indicator_values"].column_names)
     doubts = in_doubt.filter(~pl.col("indicator_ref").is_in(sorted(unavailable))).sort(
         "indicator_ref", "table_name", "person_id", "record_id", nulls_last=True
