@@ -95,6 +95,9 @@ def _notes(catalogue: pl.DataFrame) -> dict[str, str]:
     return {ref: note for ref, note in zip(catalogue["indicator_ref"], catalogue["note"], strict=True) if note}
 
 
+RESTATED_MARK = '<sup title="restated since first published">r</sup>'
+
+
 def comparator(r: dict, polarity: str) -> str:
     """England's figure beside ours, with the year it is for (the year ending 31 March)."""
     if r.get("england_value") is None:
@@ -114,6 +117,7 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
             section = r["section"]
             rows.append(f'<tr class="section"><td colspan="{14 + TREND_MONTHS}">{html.escape(section)}</td></tr>')
         trend = [r[f"value_month_{n}"] for n in range(1, TREND_MONTHS + 1)]
+        restated = (r.get("restated_months") or "").split(", ")
         rag = r["rag"] or ""
         if r["status"] in ("withheld", "unavailable"):
             current = f'<span class="withheld">{r["status"]}</span>'
@@ -140,7 +144,10 @@ def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict
             f"<td>{numerator}</td><td>{denominator}</td>"
             f'<td class="current">{current}</td>'
             f"<td>{html.escape(r['period_type'])}</td>"
-            + "".join(f"<td>{format_value(v, pol)}</td>" for v in trend)
+            + "".join(
+                f"<td>{format_value(v, pol)}{RESTATED_MARK if m.isoformat() in restated else ''}</td>"
+                for v, m in zip(trend, months, strict=True)
+            )
             + f"<td>{_target(r['target_min'], pol)}</td><td>{_target(r['target_upper'], pol)}</td>"
             f"<td>{comparator(r, pol)}</td>"
             f"<td>{sparkline(trend)}</td>"
@@ -173,7 +180,8 @@ span.band {{ display: block; color: #555; font-size: 0.8em; font-weight: normal;
 &middot; published {publication.get("published_at"):%Y-%m-%d %H:%M} &middot; targets use the corporate minimum/upper
 model; RAG: green at or better than upper, amber between, red worse than minimum. Beside a figure, how far the
 records in doubt could move it (&plusmn;, in points for a percentage); a figure they could move across a RAG boundary,
-or further than its tolerance, is withheld and not shown; &ndash; in a month: no figure then.</p>
+or further than its tolerance, is withheld and not shown; &ndash; in a month: no figure then; <sup>r</sup>: restated,
+the month's figure differs from the one first published (the restatements table says how and why).</p>
 <table>
 <thead><tr><th>Ref</th><th>Performance measure</th><th>Previous FY</th><th>Num</th><th>Denom</th><th>Current</th>
 <th>Period</th>{head_months}<th>Min</th><th>Upper</th><th>England</th><th>Trend</th><th>RAG</th></tr></thead>

@@ -176,6 +176,12 @@ MART_TABLES: tuple[Declared, ...] = (
             Field("status", "VARCHAR", "published, withheld or unavailable."),
             Field("status_reason", "VARCHAR", "Why it is withheld or unavailable."),
             *COMPARATOR_FIELDS,
+            Field(
+                "restated_months",
+                "VARCHAR",
+                "The trend's month ends whose figure differs from its first publication (comma-separated dates; "
+                "see restatements).",
+            ),
         ),
     ),
     Declared(
@@ -362,6 +368,53 @@ MART_TABLES: tuple[Declared, ...] = (
             Field("last_activity_date", "DATE", "When."),
             Field("days_since_activity", "BIGINT", "Days from then to the batch date; null when nothing has happened."),
             Field("drift_days", "BIGINT", "The setting: a case drifts after this many days with nothing happening."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "restatements",
+        "Every month end's figure (indicator, month end, team) that differs now from its first publication: the "
+        "first and latest figures, and how many of its records were added, removed, or moved in or out of the "
+        "numerator since (late recording, corrected dates).",
+        columns=(
+            Field("indicator_ref", "VARCHAR", "Indicator."),
+            Field("period_end", "DATE", "Month end."),
+            Field("team_id", "VARCHAR", "Team; null for the whole service."),
+            Field("first_numerator", "BIGINT", "Numerator first published."),
+            Field("first_denominator", "BIGINT", "Denominator first published."),
+            Field("first_value", "DOUBLE", "Value first published."),
+            Field("first_status", "VARCHAR", "Status then."),
+            Field("first_run_id", "VARCHAR", "The run that first published it."),
+            Field("first_published_at", "TIMESTAMP", "When."),
+            Field("latest_numerator", "BIGINT", "Numerator now."),
+            Field("latest_denominator", "BIGINT", "Denominator now."),
+            Field("latest_value", "DOUBLE", "Value now."),
+            Field("latest_status", "VARCHAR", "Status now."),
+            Field("records_added", "BIGINT", "Records counted now that were not then."),
+            Field("records_removed", "BIGINT", "Records counted then that are not now."),
+            Field("records_moved", "BIGINT", "Records counted both times, in the numerator once and not the other."),
+        ),
+    ),
+    Declared(
+        "marts",
+        "restated_records",
+        "The records behind each restated whole-service figure that are counted differently now from its first "
+        "publication.",
+        key=("indicator_ref", "period_end", "record_id"),
+        columns=(
+            Field("indicator_ref", "VARCHAR", "Indicator."),
+            Field("period_end", "DATE", "Month end."),
+            Field("record_id", "VARCHAR", "The child, event or plan."),
+            Field("person_id", "VARCHAR", "The child."),
+            Field("first_team_id", "VARCHAR", "Team it counted for at first publication (null if not counted)."),
+            Field("latest_team_id", "VARCHAR", "Team it counts for now (null if not counted)."),
+            Field("first_in_numerator", "BOOLEAN", "In the numerator at first publication (null if not counted)."),
+            Field("latest_in_numerator", "BOOLEAN", "In the numerator now (null if not counted)."),
+            Field(
+                "change",
+                "VARCHAR",
+                "added, removed, now in the numerator, or now out of the numerator.",
+            ),
         ),
     ),
 )

@@ -258,6 +258,42 @@ RUNS = Declared(
     ),
 )
 
+INDICATOR = Field("indicator_ref", "VARCHAR", "Indicator.")
+MONTH_END = Field("period_end", "DATE", "Month end.")
+FIRST_PUBLISHED_VALUES = Declared(
+    "ops",
+    "first_published_values",
+    "Every figure of every month end as it was first published, kept so that later publications can show how it "
+    "has been restated (marts.restatements).",
+    columns=(
+        INDICATOR,
+        MONTH_END,
+        Field("team_id", "VARCHAR", "Team; null for the whole service."),
+        Field("numerator", "BIGINT", "Numerator first published."),
+        Field("denominator", "BIGINT", "Denominator first published."),
+        Field("value", "DOUBLE", "Value first published."),
+        Field("status", "VARCHAR", "Its status then: published, withheld or unavailable."),
+        RUN,
+        BATCH,
+        Field("published_at", "TIMESTAMP", "When."),
+    ),
+)
+FIRST_PUBLISHED_RECORDS = Declared(
+    "ops",
+    "first_published_records",
+    "The records behind every month end's figures as first published (marts.indicator_records then), kept so that "
+    "later publications can name the records counted differently (marts.restated_records).",
+    columns=(
+        INDICATOR,
+        MONTH_END,
+        Field("team_id", "VARCHAR", "Team the record counted for."),
+        Field("record_id", "VARCHAR", "The child, event or plan counted."),
+        Field("person_id", "VARCHAR", "The child."),
+        Field("in_numerator", "BOOLEAN", "Whether it met the measure."),
+        RUN,
+    ),
+)
+
 # What each load and each staging build record beside the data.
 LOAD_RECORDS = (LOAD_BATCHES, LOAD_MANIFEST, LOAD_REJECTS)
 STAGING_RECORDS = (CURRENT_BATCH, REJECTED_VALUES, CLEANING_SUMMARY, CODE_MAPPINGS)
@@ -277,4 +313,6 @@ OPERATIONS_TABLES: tuple[Declared, ...] = (
     EXCEPTIONS,
     ALERTS_SENT,
     RUNS,
+    FIRST_PUBLISHED_VALUES,
+    FIRST_PUBLISHED_RECORDS,
 )

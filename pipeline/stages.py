@@ -26,7 +26,7 @@ from transforms.timescales import Timescales
 from warehouse.batch import Batch, BatchError
 from warehouse.conformed import ConformedResult, build_and_write_conformed
 from warehouse.db import connect
-from warehouse.marts import build_publication, publish
+from warehouse.marts import build_publication, keep_first_published, publish
 from warehouse.raw import BatchLoad, load_batch
 from warehouse.staging import StagingBuild, build_staging
 
@@ -198,8 +198,12 @@ def publish_indicators(
     if docs is not None:
         docs.wait()
     report = tables["highlight_report"].filter(pl.col("status") != "published")
+    path = publish(warehouse_dir, tables)
+    # kept once the publication is in place: a run that fails before never counts as a month's first publication
+    with connect(warehouse_dir) as con:
+        keep_first_published(con, tables, run_id=run_id, batch_id=batch_id)
     return Publication(
-        publish(warehouse_dir, tables),
+        path,
         {name: frame.height for name, frame in tables.items()},
         {
             ref: (status, reason or "")

@@ -149,6 +149,21 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
     before, still, after = out.split()
     assert before == still == first.batch_id and after == second.batch_id != first.batch_id
 
+    # the second night's world differs: every month end first published by the first run is restated, and the
+    # records named add up to the change in each denominator
+    with duckdb.connect(str(marts), read_only=True) as con:
+        restated = fetch_one(
+            con.execute(
+                """
+            SELECT count(*), count(*) FILTER (
+                WHERE latest_denominator - first_denominator != records_added - records_removed)
+            FROM restatements WHERE team_id IS NULL AND first_denominator IS NOT NULL
+            """
+            )
+        )
+        assert restated[0] > 0 and restated[1] == 0
+        assert con.execute("SELECT count(*) FROM highlight_report WHERE restated_months IS NOT NULL").fetchone()[0] > 0
+
     # a third run of the same batch adds nothing
     counts = "SELECT (SELECT count(*) FROM raw.ssd_cp_visits), (SELECT count(*) FROM raw.load_manifest)"
     with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:

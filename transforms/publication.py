@@ -21,8 +21,11 @@ def trend_month_ends(as_of: date, months: int = TREND_MONTHS) -> list[date]:
     return [month_end(months_before(last, n)) for n in reversed(range(months))]
 
 
-def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.DataFrame:
-    """One row per indicator, in catalogue order, as the seed report lays it out."""
+def highlight_report(
+    values: pl.DataFrame, cat: Catalogue, as_of: date, restated: dict[str, list[date]] | None = None
+) -> pl.DataFrame:
+    """One row per indicator, in catalogue order, as the seed report lays it out. ``restated``: per indicator, the
+    month ends whose whole-service figure differs from its first publication."""
     whole = values.filter(pl.col("team_id").is_null())
     by_key = {(r["indicator_ref"], r["period_end"]): r for r in whole.iter_rows(named=True)}
 
@@ -59,6 +62,8 @@ def highlight_report(values: pl.DataFrame, cat: Catalogue, as_of: date) -> pl.Da
             "status_reason": now.get("status_reason"),
         }
         row |= {f.name: now.get(f.name) for f in COMPARATOR_FIELDS}
+        restated_then = [m for m in months if m in (restated or {}).get(ind.ref, [])]
+        row["restated_months"] = ", ".join(m.isoformat() for m in restated_then) or None
         rows.append(row)
     schema = MARTS_BY_NAME["highlight_report"].polars_schema()
     return pl.DataFrame(rows, schema=schema, orient="row")

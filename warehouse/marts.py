@@ -18,6 +18,7 @@ import polars as pl
 
 from declarations.comparators import Comparator
 from declarations.marts import MARTS_BY_NAME
+from declarations.operations import FIRST_PUBLISHED_RECORDS, FIRST_PUBLISHED_VALUES
 from declarations.tables import quote
 from transforms.caseloads import caseload, caseload_by_team, caseload_child
 from transforms.drift import drift_list
@@ -36,7 +37,14 @@ from transforms.publication import (
     unavailable_indicators,
     with_statuses,
 )
-from warehouse.db import read_tables
+from transforms.restatements import (
+    first_published_records,
+    first_published_values,
+    restated_month_ends,
+    restated_records,
+    restatements,
+)
+from warehouse.db import ensure_tables, read_tables
 from warehouse.doubts import candidate_teams, figures_withheld_whole, record_doubts
 from warehouse.raw import STATUS_NOT_SUPPLIED
 
@@ -161,22 +169,58 @@ def build_publication(
         "indicator_ref", "table_name", "person_id", "record_id", nulls_last=True
     )
     teams = conformed.team.select("team_id", "team_name", "service_area_name").collect()
+    first_values, first_records = read_first_published(con)
+    restated = restatements(values, first_values, records_frame, first_records)
     held = caseload_child(conformed.allocation, ends).collect()
     per_worker = caseload(held.lazy(), conformed.worker, conformed.allocation, as_of, caseload_threshold).collect()
     return {
         "indicator_values": values,
         "indicator_records": records_frame,
         "indicator_doubts": doubts.select(MARTS_BY_NAME["indicator_doubts"].column_names),
-        "highlight_report": highlight_report(values, catalogue, as_of),
+        "highlight_report": highlight_report(values, catalogue, as_of, restated_month_ends(restated)),
         "indicator_catalogue": catalogue_frame(catalogue),
         "teams": teams,
         "caseload": per_worker,
         "caseload_by_team": caseload_by_team(per_worker.lazy(), held.lazy()).collect(),
         "caseload_children": held,
         "drift_list": drift_list(conformed, catalogue, as_of, drift_days).collect(),
+        "restatements": restated,
+        "restated_records": restated_records(records_frame, first_records, restated),
         "dq_exceptions": _shape(dq_exceptions, "dq_exceptions"),
         "dq_rule_summary": _shape(dq_rule_summary, "dq_rule_summary"),
         "publication": pl.DataFrame(
             {"run_id": [run_id], "batch_id": [batch_id], "as_of": [as_of], "published_at": [datetime.now()]}
         ),
     }
+
+
+def read_first_published(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every month end's figures and records as first published."""
+    ensure_tables(con, (FIRST_PUBLISHED_VALUES, FIRST_PUBLISHED_RECORDS))
+    return (
+        con.sql("SELECT * FROM ops.first_published_values").pl(),
+        con.sql("SELECT * FROM ops.first_published_records").pl(),
+    )
+
+
+def keep_first_published(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], *, run_id: str, batch_id: str
+) -> int:
+    """Keep the figures and records of the month ends this publication is the first to publish; how many figures."""
+    ensure_tables(con, (FIRST_PUBLISHED_VALUES, FIRST_PUBLISHED_RECORDS))
+    known = con.sql("SELECT DISTINCT indicator_ref, period_end FROM ops.first_published_values").pl()
+    new_values = first_published_values(
+        tables["indicator_values"], known, run_id=run_id, batch_id=batch_id, published_at=datetime.now()
+    )
+    new_records = first_published_records(tables["indicator_records"], new_values, run_id=run_id)
+    con.begin()
+    try:
+        for declared, frame in ((FIRST_PUBLISHED_VALUES, new_values), (FIRST_PUBLISHED_RECORDS, new_records)):
+            con.register("first_published_frame", frame.to_arrow())
+            con.execute(f"INSERT INTO {declared.sql_name} SELECT * FROM first_published_frame")
+            con.unregister("first_published_frame")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return new_values.height
