@@ -162,7 +162,8 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
             )
         )
         assert restated[0] > 0 and restated[1] == 0
-        assert con.execute("SELECT count(*) FROM highlight_report WHERE restated_months IS NOT NULL").fetchone()[0] > 0
+        restated_rows = "SELECT count(*) FROM highlight_report WHERE restated_months IS NOT NULL"
+        assert fetch_one(con.execute(restated_rows))[0] > 0
 
     # a third run of the same batch adds nothing
     counts = "SELECT (SELECT count(*) FROM raw.ssd_cp_visits), (SELECT count(*) FROM raw.load_manifest)"
