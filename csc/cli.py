@@ -303,7 +303,14 @@ def demo(
     html_path, xlsx_path, text = write_reports(marts_path(warehouse_dir), folder)
     _say(f"\n3. the highlight report (period end {as_of}):\n")
     typer.echo(text)
+    from csc.annex_a import write_annex_a
+    from declarations.catalogue import load_catalogue
+    from warehouse.annex_a import build_annex_a
+
+    day, lists = build_annex_a(warehouse_dir, load_catalogue(settings().indicator_catalogue))
+    annex = write_annex_a(lists, folder / "annex-a", as_of=day, months=6)
     _say(f"\nReport: {html_path} and {xlsx_path}")
+    _say(f"Ofsted's Annex A lists: {annex[0]} and {len(annex) - 1} CSVs (personal data: dates of birth)")
     _say(f"Explore: duckdb -readonly {marts_path(warehouse_dir)}  (indicator_values, indicator_records, ...)")
 
 
@@ -380,6 +387,36 @@ def report(
         raise typer.Exit(1) from None
     typer.echo(text)
     _say(f"wrote {html_path} and {xlsx_path}")
+
+
+@app.command("annex-a")
+def annex_a(
+    warehouse: WarehouseDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the lists into (created).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date the lists are for, YYYY-MM-DD (default: the published date).")
+    ] = None,
+    months: Annotated[int, typer.Option("--months", min=1, max=24, help="Months the lists cover.")] = 6,
+) -> None:
+    """Write Ofsted's Annex A lists (a workbook and a CSV each, dates dd/mm/yyyy). They hold personal data (dates
+    of birth): they go only to --out, never into marts.duckdb."""
+    from csc.annex_a import write_annex_a
+    from declarations.catalogue import load_catalogue
+    from declarations.settings import settings
+    from warehouse.annex_a import AnnexAError, build_annex_a
+
+    wanted = _parse_date(as_of) if as_of else None
+    try:
+        day, lists = build_annex_a(
+            warehouse, load_catalogue(settings().indicator_catalogue), as_of=wanted, months=months
+        )
+    except (AnnexAError, FileNotFoundError) as e:
+        _say(f"error: {e}")
+        raise typer.Exit(1) from None
+    written = write_annex_a(lists, out, as_of=day, months=months)
+    for number, frame in lists.items():
+        _say(f"list {number}: {frame.height:,} rows")
+    _say(f"wrote {len(written)} files to {out}: they hold personal data (dates of birth); keep them safe")
 
 
 @app.command("dq-suites")

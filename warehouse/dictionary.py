@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from declarations.annex_a import ANNEX_A_LISTS, COMMON
 from declarations.contract import TABLES, TABLES_BY_NAME, Column, Table
 from declarations.operations import LOAD_RECORDS, RAW_METADATA, STAGING_LINEAGE, STAGING_RECORDS
 from declarations.registry import in_layer
@@ -144,7 +145,26 @@ def data_dictionary_markdown() -> str:
     ):
         out += ["", f"## {heading}", "", introduction]
         out += [line for t in tables for line in _declared_section(t)]
+    out += _annex_a_section()
     return "\n".join(out) + "\n"
+
+
+def _annex_a_section() -> list[str]:
+    out = [
+        "",
+        "## Ofsted's Annex A lists (files written by `csc annex-a`)",
+        "",
+        "Written only to the folder `csc annex-a --out` names, never into either DuckDB file: they hold dates of",
+        "birth. Every list starts with " + ", ".join(f"`{h}`" for h, _ in COMMON) + "; dates are dd/mm/yyyy.",
+    ]
+    for spec in ANNEX_A_LISTS:
+        out += ["", f"### List {spec.number}: {spec.name}", ""]
+        if spec.not_written:
+            out.append(f"Not written: {spec.not_written}.")
+            continue
+        out += [spec.rows, "", "| column | what fills it |", "|---|---|"]
+        out += [f"| `{h}` | {d} |" for h, d in (*COMMON, *spec.columns)]
+    return out
 
 
 def _lineage(name: str) -> list[str]:
