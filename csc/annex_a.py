@@ -58,7 +58,7 @@ def write_annex_a(lists: dict[int, pl.DataFrame], out_dir: Path, *, as_of: date,
         frame = lists.get(spec.number)
         cover.write(row, 0, spec.sheet)
         cover.write(row, 1, frame.height if frame is not None else "")
-        cover.write(row, 2, spec.not_written)
+        cover.write(row, 2, spec.not_written or (f"the export has no {spec.needs}" if frame is None else ""))
         cover.write(row, 3, ", ".join(blank_columns(frame)) if frame is not None else "")
     for spec in ANNEX_A_LISTS:
         frame = lists.get(spec.number)

@@ -32,8 +32,10 @@ class AnnexList:
     name: str
     rows: str  # which rows the list holds
     columns: tuple[tuple[str, str], ...]  # after the common ones: (Ofsted's heading, what fills it)
-    # Why the list is not written (the SSD does not hold its data, or this version does not build it yet).
+    # Why the list is not written (the SSD does not hold its data).
     not_written: str = ""
+    # The SSD table the list is built from, where it is one an export may leave out: without it, no list.
+    needs: str = ""
 
     @property
     def sheet(self) -> str:
@@ -51,7 +53,17 @@ ANNEX_A_LISTS: tuple[AnnexList, ...] = (
         "Each contact received in the period.",
         (("DateOfContact", "Date the contact was received."), ("ContactSource", "Contact source code.")),
     ),
-    AnnexList(2, "Early help", "", (), not_written="not built by this version yet (ssd_early_help_episodes)"),
+    AnnexList(
+        2,
+        "Early help",
+        "Each early help episode open at any time in the period (ssd_early_help_episodes).",
+        (
+            ("AssessmentStartDate", "Date the episode started."),
+            ("AssessmentCompletionDate", "Date the episode ended; blank while open."),
+            ("OrganisationCompletingAssessment", "Organisation leading the episode."),
+        ),
+        needs="ssd_early_help_episodes",
+    ),
     AnnexList(
         3,
         "Referrals",
@@ -82,7 +94,29 @@ ANNEX_A_LISTS: tuple[AnnexList, ...] = (
             ("AllocatedWorker", "Worker recorded on the assessment."),
         ),
     ),
-    AnnexList(5, "Section 47 and ICPC", "", (), not_written="not built by this version yet"),
+    AnnexList(
+        5,
+        "Section 47 and ICPC",
+        "Each section 47 enquiry open at any time in the period, with the initial conference that followed it.",
+        (
+            *DISABILITY,
+            ("StratDiscussionDate", "Date the enquiry started (the strategy discussion)."),
+            (
+                "InitialCPConfUnnecessary",
+                "Yes if the enquiry ended in no further action (no conference needed); No if it did not; blank while "
+                "open.",
+            ),
+            ("InitialCPConfDate", "Date of the initial conference that followed the enquiry."),
+            ("CPConfResultInCPPlan", "Yes if that conference made the child subject to a plan."),
+            (
+                "NumberS47s12m",
+                "The child's enquiries started in the 12 months up to this one's start (this one included).",
+            ),
+            ("NumberICPCs12m", "The child's initial conferences in the 12 months up to this enquiry's start."),
+            ("AllocatedTeam", "Team recorded on the enquiry."),
+            ("AllocatedWorker", "Worker recorded on the enquiry."),
+        ),
+    ),
     AnnexList(
         6,
         "Children in need",
@@ -121,7 +155,42 @@ ANNEX_A_LISTS: tuple[AnnexList, ...] = (
             ("AllocatedWorker", "Worker allocated at the plan's start."),
         ),
     ),
-    AnnexList(8, "Children in care", "", (), not_written="not built by this version yet"),
+    AnnexList(
+        8,
+        "Children in care",
+        "Each period of care open at any time in the period (looked after at the date, or ceased in the period).",
+        (
+            ("UASC", "Yes if the child has an immigration status naming an unaccompanied asylum-seeking child."),
+            *DISABILITY,
+            ("LookedAfterStartDate", "Date the period of care started."),
+            ("ChildCategoryOfNeed", "Primary need code of the period's latest episode."),
+            (
+                "SubsequentLACEpisodeLast12Months",
+                "Yes if another period of care of the child ended in the 12 months before this one started.",
+            ),
+            ("MostRecentLegalStatusStart", "Start of the child's latest legal status up to the date."),
+            ("LegalStatus", "That legal status code."),
+            ("LatestStatutoryReviewDate", "Date of the period's latest CLA review held, up to the date."),
+            ("LastSocialWorkVisitDate", "Date of the child's latest visit in the period of care, up to the date."),
+            ("PermanencePlan", "Not in the SSD's typed columns (it sits in the care plan's JSON): blank."),
+            ("LastIROVisitDate", "Not in the SSD: blank."),
+            ("LastHealthAssessmentDate", "Date of the latest health assessment (ssd_cla_health, not a dental check)."),
+            ("LastDentalCheckDate", "Date of the latest dental check."),
+            ("PlacementsLast12Months", "Placements of the period of care that started in the 12 months to the date."),
+            ("CeasedLookedAfterDate", "Date the period of care ended; blank while open."),
+            ("ReasonCeasedLookedAfter", "Reason the latest episode ceased, if the period ended."),
+            ("MostRecentPlacementStartDate", "Start of the period's latest placement."),
+            ("PlacementType", "That placement's type code."),
+            ("PlacementProvider", "That placement's provider code."),
+            ("PlacementPostcode", "That placement's postcode sector (the warehouse keeps the sector only)."),
+            ("PlacementURN", "That placement's Ofsted URN."),
+            ("EpisodesChildMissingFromPlacement", "The child's missing episodes that started in the period."),
+            ("EpisodesChildAbsentFromPlacement", "The child's absences (away without authorisation) in the period."),
+            ("ChildOfferedReturnInterviewAfterLastMFH", "Yes if a return interview was offered after the latest."),
+            ("ChildAcceptedReturnInterviewAfterLastMFH", "Yes if it was accepted."),
+            *ALLOCATED,
+        ),
+    ),
     AnnexList(
         9,
         "Care leavers",
@@ -139,6 +208,24 @@ ANNEX_A_LISTS: tuple[AnnexList, ...] = (
             ("ActivityStatus", "SSDA903 activity code."),
         ),
     ),
-    AnnexList(10, "Adoption", "", (), not_written="not built by this version yet (ssd_permanence)"),
+    AnnexList(
+        10,
+        "Adoption",
+        "Each child with an adoption decision (ssd_permanence) who was adopted, or whose decision was made or "
+        "reversed, in the 12 months to the date.",
+        (
+            *DISABILITY,
+            ("EnteredCareDate", "Start of the period of care the decision belongs to."),
+            ("ADMDecisionDate", "Date the agency decision maker decided adoption is the plan."),
+            ("PlacementOrderDate", "Date of the placement order."),
+            ("MatchedForAdoptionDate", "Date the child was matched."),
+            ("PlacedForAdoptionDate", "Date the child was placed for adoption."),
+            ("AdoptionOrderDate", "Date of the adoption order (a permanence order of type adoption)."),
+            ("DecisionReversedDate", "Date the decision was reversed."),
+            ("DecisionReversedReason", "Why."),
+            ("DateFFAConcurrencyPlacement", "Date of a fostering for adoption or concurrent placement."),
+        ),
+        needs="ssd_permanence",
+    ),
     AnnexList(11, "Adopters", "", (), not_written="the SSD does not hold the data"),
 )

@@ -10,6 +10,7 @@ import polars as pl
 
 from declarations.annex_a import ANNEX_A_LISTS, AnnexList
 from declarations.catalogue import Catalogue
+from declarations.registry import declared
 from transforms.indicators import (
     Conformed,
     allocated,
@@ -198,13 +199,289 @@ def care_leavers_list(c: Conformed, disabled: pl.LazyFrame | None, as_of: date, 
     )
 
 
+def _within_12_months(date_column: str, of: str) -> pl.Expr:
+    """``date_column`` in the 12 months up to and including ``of``."""
+    return (pl.col(date_column) <= pl.col(of)) & (pl.col(date_column) > pl.col(of).dt.offset_by("-12mo"))
+
+
+def _or_empty(frame: pl.LazyFrame | None, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """A table the export may leave out: empty (its columns blank in the lists) when it did."""
+    return frame if frame is not None else pl.LazyFrame(schema=schema)
+
+
+def early_help_list(
+    c: Conformed, disabled: pl.LazyFrame | None, start: date, as_of: date, episodes: pl.LazyFrame
+) -> pl.LazyFrame:
+    open_in_period = (pl.col("earl_episode_start_date") <= as_of) & (
+        pl.col("earl_episode_end_date").is_null() | (pl.col("earl_episode_end_date") >= start)
+    )
+    return _common(
+        episodes.filter(open_in_period).rename({"earl_person_id": "person_id"}), c, disabled, as_of
+    ).with_columns(
+        pl.col("earl_episode_start_date").alias("AssessmentStartDate"),
+        pl.col("earl_episode_end_date").alias("AssessmentCompletionDate"),
+        pl.col("earl_episode_organisation").alias("OrganisationCompletingAssessment"),
+    )
+
+
+def section_47_list(c: Conformed, disabled: pl.LazyFrame | None, start: date, as_of: date) -> pl.LazyFrame:
+    enquiries = c.s47_enquiry.filter(
+        (pl.col("start_date") <= as_of) & (pl.col("end_date").is_null() | (pl.col("end_date") >= start))
+    )
+    conference = (
+        c.initial_cp_conference.filter(pl.col("s47_enquiry_id").is_not_null())
+        .sort("s47_enquiry_id", "conference_date")
+        .group_by("s47_enquiry_id", maintain_order=True)
+        .first()
+        .select(
+            "s47_enquiry_id",
+            pl.col("conference_date").alias("InitialCPConfDate"),
+            yes_no(pl.col("is_cp_plan_outcome")).alias("CPConfResultInCPPlan"),
+        )
+    )
+    mine = enquiries.select("s47_enquiry_id", "person_id", "start_date")
+    s47s = (
+        mine.join(c.s47_enquiry.select("person_id", pl.col("start_date").alias("_other")), on="person_id")
+        .filter(_within_12_months("_other", "start_date"))
+        .group_by("s47_enquiry_id")
+        .agg(pl.len().cast(pl.Int64).alias("NumberS47s12m"))
+    )
+    icpcs = (
+        mine.join(
+            c.initial_cp_conference.select("person_id", pl.col("conference_date").alias("_other")), on="person_id"
+        )
+        .filter(_within_12_months("_other", "start_date"))
+        .group_by("s47_enquiry_id")
+        .agg(pl.len().cast(pl.Int64).alias("NumberICPCs12m"))
+    )
+    unnecessary = (
+        pl.when(pl.col("end_date").is_null() | (pl.col("end_date") > as_of))
+        .then(None)
+        .otherwise(yes_no(pl.col("is_nfa").fill_null(False)))
+    )
+    return _common(
+        enquiries.join(conference, on="s47_enquiry_id", how="left")
+        .join(s47s, on="s47_enquiry_id", how="left")
+        .join(icpcs, on="s47_enquiry_id", how="left"),
+        c,
+        disabled,
+        as_of,
+    ).with_columns(
+        pl.col("start_date").alias("StratDiscussionDate"),
+        unnecessary.alias("InitialCPConfUnnecessary"),
+        pl.col("NumberICPCs12m").fill_null(0),
+        pl.col("team_id").alias("AllocatedTeam"),
+        pl.col("worker_id").alias("AllocatedWorker"),
+    )
+
+
+def children_in_care_list(
+    c: Conformed, disabled: pl.LazyFrame | None, start: date, as_of: date, more: dict[str, pl.LazyFrame]
+) -> pl.LazyFrame:
+    periods = c.cla_period_of_care.filter(
+        (pl.col("start_date") <= as_of) & (pl.col("end_date").is_null() | (pl.col("end_date") >= start))
+    )
+    latest_episode = (
+        c.cla_episode.filter(pl.col("start_date") <= as_of)
+        .sort("cla_id", "start_date", "cla_episode_id")
+        .group_by("cla_id", maintain_order=True)
+        .last()
+        .select(
+            "cla_id",
+            pl.col("primary_need_code").alias("ChildCategoryOfNeed"),
+            pl.col("ceased_reason_code").alias("_ceased_reason"),
+        )
+    )
+    earlier = (
+        periods.select("cla_id", "person_id", "start_date")
+        .join(
+            c.cla_period_of_care.select(
+                "person_id", pl.col("cla_id").alias("_other"), pl.col("end_date").alias("_ended")
+            ),
+            on="person_id",
+        )
+        .filter((pl.col("_other") != pl.col("cla_id")) & _within_12_months("_ended", "start_date"))
+        .select("cla_id", pl.lit("Yes").alias("_subsequent"))
+        .unique()
+    )
+    legal = (
+        more["ssd_legal_status"]
+        .filter(pl.col("lega_legal_status_start_date") <= as_of)
+        .sort("lega_person_id", "lega_legal_status_start_date")
+        .group_by("lega_person_id", maintain_order=True)
+        .last()
+        .select(
+            pl.col("lega_person_id").alias("person_id"),
+            pl.col("lega_legal_status_start_date").alias("MostRecentLegalStatusStart"),
+            pl.col("lega_legal_status").alias("LegalStatus"),
+        )
+    )
+    reviews = (
+        c.cla_review_chain.filter(pl.col("review_date").is_not_null() & (pl.col("review_date") <= as_of))
+        .group_by("cla_id")
+        .agg(pl.col("review_date").max().alias("LatestStatutoryReviewDate"))
+    )
+    until = pl.min_horizontal(pl.col("end_date").fill_null(as_of), pl.lit(as_of))
+    visits = (
+        periods.select("cla_id", "person_id", "start_date", until.alias("_until"))
+        .join(c.visit.select("person_id", "visit_date"), on="person_id")
+        .filter(pl.col("visit_date").is_between(pl.col("start_date"), pl.col("_until")))
+        .group_by("cla_id")
+        .agg(pl.col("visit_date").max().alias("LastSocialWorkVisitDate"))
+    )
+    check = pl.col("clah_health_check_type").str.to_lowercase()
+    health = (
+        more["ssd_cla_health"]
+        .filter(pl.col("clah_health_check_date") <= as_of)
+        .group_by(pl.col("clah_person_id").alias("person_id"))
+        .agg(
+            pl.col("clah_health_check_date")
+            .filter(check.str.contains("health"))
+            .max()
+            .alias("LastHealthAssessmentDate"),
+            pl.col("clah_health_check_date").filter(check.str.contains("dental")).max().alias("LastDentalCheckDate"),
+        )
+    )
+    placements = c.cla_placement.filter(pl.col("start_date") <= as_of)
+    latest_placement = (
+        placements.sort("cla_id", "start_date", "cla_placement_id")
+        .group_by("cla_id", maintain_order=True)
+        .last()
+        .join(
+            more["ssd_cla_placement"].select(
+                pl.col("clap_cla_placement_id").alias("cla_placement_id"),
+                pl.col("clap_cla_placement_urn").alias("PlacementURN"),
+            ),
+            on="cla_placement_id",
+            how="left",
+        )
+        .select(
+            "cla_id",
+            pl.col("start_date").alias("MostRecentPlacementStartDate"),
+            pl.col("placement_type_code").alias("PlacementType"),
+            pl.col("provider_code").alias("PlacementProvider"),
+            pl.col("postcode_sector").alias("PlacementPostcode"),
+            "PlacementURN",
+        )
+    )
+    recent_placements = (
+        placements.filter(pl.col("start_date") > pl.lit(as_of).dt.offset_by("-12mo"))
+        .group_by("cla_id")
+        .agg(pl.len().cast(pl.Int64).alias("PlacementsLast12Months"))
+    )
+    kind = pl.col("miss_missing_episode_type").str.to_uppercase()
+    missing = more["ssd_missing"].filter(pl.col("miss_missing_episode_start_date").is_between(start, as_of))
+    away = missing.group_by(pl.col("miss_person_id").alias("person_id")).agg(
+        kind.is_in(["M", "MISSING"]).sum().cast(pl.Int64).alias("EpisodesChildMissingFromPlacement"),
+        kind.is_in(["A", "AWAY", "ABSENT", "ABSENCE"]).sum().cast(pl.Int64).alias("EpisodesChildAbsentFromPlacement"),
+    )
+    last_missing = (
+        missing.filter(kind.is_in(["M", "MISSING"]))
+        .sort("miss_person_id", "miss_missing_episode_start_date")
+        .group_by("miss_person_id", maintain_order=True)
+        .last()
+        .select(
+            pl.col("miss_person_id").alias("person_id"),
+            yes_no(pl.col("miss_missing_rhi_offered")).alias("ChildOfferedReturnInterviewAfterLastMFH"),
+            yes_no(pl.col("miss_missing_rhi_accepted")).alias("ChildAcceptedReturnInterviewAfterLastMFH"),
+        )
+    )
+    status = pl.col("immi_immigration_status").str.to_uppercase()
+    uasc = (
+        more["ssd_immigration_status"]
+        .filter(status.str.contains("UASC") | status.str.contains("UNACCOMPANIED"))
+        .select(pl.col("immi_person_id").alias("person_id"), pl.lit("Yes").alias("UASC"))
+        .unique()
+    )
+    ended = pl.col("end_date").is_not_null() & (pl.col("end_date") <= as_of)
+    return _common(
+        periods.join(latest_episode, on="cla_id", how="left")
+        .join(earlier, on="cla_id", how="left")
+        .join(legal, on="person_id", how="left")
+        .join(reviews, on="cla_id", how="left")
+        .join(visits, on="cla_id", how="left")
+        .join(health, on="person_id", how="left")
+        .join(latest_placement, on="cla_id", how="left")
+        .join(recent_placements, on="cla_id", how="left")
+        .join(away, on="person_id", how="left")
+        .join(last_missing, on="person_id", how="left")
+        .join(uasc, on="person_id", how="left")
+        .join(
+            allocated(c, as_of).rename({"team_id": "AllocatedTeam", "worker_id": "AllocatedWorker"}),
+            on="person_id",
+            how="left",
+        ),
+        c,
+        disabled,
+        as_of,
+    ).with_columns(
+        pl.col("UASC").fill_null("No"),
+        pl.col("start_date").alias("LookedAfterStartDate"),
+        pl.col("_subsequent").fill_null("No").alias("SubsequentLACEpisodeLast12Months"),
+        pl.lit(None, dtype=pl.String).alias("PermanencePlan"),
+        pl.lit(None, dtype=pl.Date).alias("LastIROVisitDate"),
+        pl.col("PlacementsLast12Months").fill_null(0),
+        pl.when(ended).then(pl.col("end_date")).alias("CeasedLookedAfterDate"),
+        pl.when(ended).then(pl.col("_ceased_reason")).alias("ReasonCeasedLookedAfter"),
+        pl.col("EpisodesChildMissingFromPlacement").fill_null(0),
+        pl.col("EpisodesChildAbsentFromPlacement").fill_null(0),
+    )
+
+
+def adoption_list(c: Conformed, disabled: pl.LazyFrame | None, as_of: date, permanence: pl.LazyFrame) -> pl.LazyFrame:
+    year_before = pl.lit(as_of).dt.offset_by("-12mo")
+    adopted = pl.col("perm_permanence_order_type").str.to_lowercase().str.contains("adoption")
+    order = pl.when(adopted).then(pl.col("perm_permanence_order_date"))
+
+    def in_year(column: pl.Expr) -> pl.Expr:
+        return column.is_not_null() & (column > year_before) & (column <= as_of)
+
+    decided = permanence.filter(pl.col("perm_adm_decision_date").is_not_null()).filter(
+        in_year(order) | in_year(pl.col("perm_adm_decision_date")) | in_year(pl.col("perm_decision_reversed_date"))
+    )
+    return _common(
+        decided.rename({"perm_person_id": "person_id"}).join(
+            c.cla_period_of_care.select(
+                pl.col("cla_id").alias("perm_cla_id"), pl.col("start_date").alias("EnteredCareDate")
+            ),
+            on="perm_cla_id",
+            how="left",
+        ),
+        c,
+        disabled,
+        as_of,
+    ).with_columns(
+        pl.col("perm_adm_decision_date").alias("ADMDecisionDate"),
+        pl.col("perm_placement_order_date").alias("PlacementOrderDate"),
+        pl.col("perm_matched_date").alias("MatchedForAdoptionDate"),
+        pl.col("perm_placed_for_adoption_date").alias("PlacedForAdoptionDate"),
+        order.alias("AdoptionOrderDate"),
+        pl.col("perm_decision_reversed_date").alias("DecisionReversedDate"),
+        pl.col("perm_decision_reversed_reason").alias("DecisionReversedReason"),
+        pl.col("perm_placed_ffa_cp_date").alias("DateFFAConcurrencyPlacement"),
+    )
+
+
 def annex_a_lists(
-    c: Conformed, disabled: pl.LazyFrame | None, cat: Catalogue, as_of: date, months: int = 6
+    c: Conformed,
+    disabled: pl.LazyFrame | None,
+    cat: Catalogue,
+    as_of: date,
+    months: int = 6,
+    more: dict[str, pl.LazyFrame | None] | None = None,
 ) -> dict[int, pl.DataFrame]:
-    """Every list this version writes, by number: Ofsted's columns in Ofsted's order, ordered by child and date."""
+    """Every list the data supports, by number: Ofsted's columns in Ofsted's order, ordered by child and date.
+    ``more``: the SSD's other tables the lists read (None for one the export left out: its columns are blank, and a
+    list built from it alone is not written)."""
     start = months_before(as_of, months)
+    given = more or {}
+    tables = {name: _or_empty(given.get(name), staging_schema(name)) for name in MORE_TABLES}
     builders: dict[int, Callable[[], pl.LazyFrame]] = {
         1: lambda: contacts_list(c, disabled, start, as_of),
+        2: lambda: early_help_list(c, disabled, start, as_of, tables["ssd_early_help_episodes"]),
+        5: lambda: section_47_list(c, disabled, start, as_of),
+        8: lambda: children_in_care_list(c, disabled, start, as_of, tables),
+        10: lambda: adoption_list(c, disabled, as_of, tables["ssd_permanence"]),
         3: lambda: referrals_list(c, disabled, start, as_of),
         4: lambda: assessments_list(c, disabled, start, as_of),
         6: lambda: children_in_need_list(c, disabled, start, as_of, cat),
@@ -217,8 +494,24 @@ def annex_a_lists(
     return {
         spec.number: _in_order(builders[spec.number](), spec).collect()
         for spec in ANNEX_A_LISTS
-        if spec.number in builders
+        if spec.number in builders and (not spec.needs or given.get(spec.needs) is not None)
     }
+
+
+# The SSD's other tables the lists read.
+MORE_TABLES = (
+    "ssd_early_help_episodes",
+    "ssd_permanence",
+    "ssd_legal_status",
+    "ssd_missing",
+    "ssd_cla_health",
+    "ssd_immigration_status",
+    "ssd_cla_placement",
+)
+
+
+def staging_schema(name: str) -> dict[str, pl.DataType]:
+    return declared(f"staging.{name}").polars_schema()
 
 
 def _in_order(frame: pl.LazyFrame, spec: AnnexList) -> pl.LazyFrame:

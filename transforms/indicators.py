@@ -40,6 +40,10 @@ class Conformed:
     cin_plan: pl.LazyFrame
     cp_plan: pl.LazyFrame
     cla_episode: pl.LazyFrame
+    cla_period_of_care: pl.LazyFrame
+    cla_placement: pl.LazyFrame
+    s47_enquiry: pl.LazyFrame
+    initial_cp_conference: pl.LazyFrame
     visit: pl.LazyFrame
     cp_review: pl.LazyFrame
     cla_review_chain: pl.LazyFrame

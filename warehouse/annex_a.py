@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from declarations.catalogue import Catalogue
-from transforms.annex_a import annex_a_lists
+from transforms.annex_a import MORE_TABLES, annex_a_lists
 from warehouse.db import connect, fetch_one
 from warehouse.marts import data_not_supplied, published_as_of, read_conformed
 
@@ -39,5 +39,9 @@ def build_annex_a(
                 "SELECT DISTINCT disa_person_id AS person_id FROM staging.ssd_disability "
                 "WHERE disa_person_id IS NOT NULL AND upper(coalesce(disa_disability_code, '')) NOT IN ('', 'NONE')"
             ).pl()
-        lists = annex_a_lists(conformed, disabled.lazy() if disabled is not None else None, cat, as_of, months)
+        more = {
+            name: None if name in not_supplied else con.sql(f"SELECT * FROM staging.{name}").pl().lazy()
+            for name in MORE_TABLES
+        }
+        lists = annex_a_lists(conformed, disabled.lazy() if disabled is not None else None, cat, as_of, months, more)
     return as_of, lists
