@@ -108,11 +108,19 @@ def comparator(r: dict, polarity: str) -> str:
 
 def render_html(report: pl.DataFrame, catalogue: pl.DataFrame, publication: dict, caseloads: str = "") -> str:
     polarity, notes = _polarities(catalogue), _notes(catalogue)
+    parts = dict(catalogue.select("indicator_ref", "part").iter_rows()) if "part" in catalogue.columns else {}
+    part = "highlight"
     months = [report[f"month_end_{n}"][0] for n in range(1, TREND_MONTHS + 1)] if report.height else []
     head_months = "".join(f"<th>{m:%b %y}</th>" for m in months)
     rows, section = [], None
     for r in report.iter_rows(named=True):
         pol = polarity.get(r["indicator_ref"], "higher")
+        if parts.get(r["indicator_ref"], "highlight") != part:
+            part = parts[r["indicator_ref"]]
+            rows.append(
+                f'<tr class="part"><td colspan="{14 + TREND_MONTHS}">Wider measures: beyond the highlight '
+                "indicators, from the same data</td></tr>"
+            )
         if r["section"] != section:
             section = r["section"]
             rows.append(f'<tr class="section"><td colspan="{14 + TREND_MONTHS}">{html.escape(section)}</td></tr>')
@@ -168,6 +176,7 @@ th, td {{ border: 1px solid #ccc; padding: 4px 6px; text-align: right; vertical-
 th {{ background: #263238; color: #fff; font-weight: normal; text-align: center; }}
 td.title {{ text-align: left; max-width: 28em; }}
 tr.section td {{ background: #eceff1; font-weight: bold; text-align: left; }}
+tr.part td {{ background: #263238; color: #fff; font-weight: bold; text-align: left; font-size: 1.1em; }}
 td.current {{ font-weight: bold; }}
 td.rag {{ font-weight: bold; text-transform: uppercase; text-align: center; }}
 span.withheld {{ display: block; color: #c62828; font-size: 0.8em; font-weight: normal; }}

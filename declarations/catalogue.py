@@ -17,6 +17,7 @@ from declarations.contract import TABLES_BY_NAME
 DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.toml")
 PERIOD_TYPES = ("snapshot", "ytd", "rolling_year")
 POLARITIES = ("higher", "lower", "count", "rate")
+PARTS = ("highlight", "wider")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Indicator:
     note: str = ""
     # The function (``transforms.indicators``) that lists the records behind the figure; a rate names its count's.
     definition: str = ""
+    # Which part of the report: the seed report's highlight indicators, or the wider measures after them.
+    part: str = "highlight"
 
     @property
     def is_percentage(self) -> bool:
@@ -82,6 +85,7 @@ _KNOWN = {
     "requires",
     "note",
     "definition",
+    "part",
 }
 
 
@@ -108,6 +112,8 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
                 raise CatalogueError(f"{where}: missing {required!r}")
         if entry["period_type"] not in PERIOD_TYPES:
             raise CatalogueError(f"{where}: period_type must be one of {', '.join(PERIOD_TYPES)}")
+        if entry.get("part", "highlight") not in PARTS:
+            raise CatalogueError(f"{where}: part must be one of {', '.join(PARTS)}")
         if entry["polarity"] not in POLARITIES:
             raise CatalogueError(f"{where}: polarity must be one of {', '.join(POLARITIES)}")
         has_targets = "target_min" in entry and "target_upper" in entry
@@ -130,6 +136,7 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
                 requires=tuple(_check_requirement(where, r) for r in entry.get("requires", ())),
                 note=str(entry.get("note", "")),
                 definition=str(entry["definition"]),
+                part=str(entry.get("part", "highlight")),
             )
         )
     refs = [i.ref for i in indicators]

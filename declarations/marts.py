@@ -200,6 +200,9 @@ MART_TABLES: tuple[Declared, ...] = (
             Field(
                 "note", "VARCHAR", "What the board must know to read the figure (the report prints it under the title)."
             ),
+            Field(
+                "part", "VARCHAR", "highlight (the seed report's indicators) or wider (the second part of the report)."
+            ),
         ),
     ),
     Declared(

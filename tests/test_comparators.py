@@ -21,6 +21,7 @@ def test_the_shipped_comparators_are_englands_for_the_rates():
     assert {(c.indicator_ref, c.year, c.kind, c.value) for c in shipped} == {
         ("1.4.rate", 2025, "england", 67.0),
         ("1.3.rate", 2025, "england", 40.0),
+        ("7.1", 2025, "england", 22.6),
     }
     assert all(c.source.startswith("DfE") for c in shipped)
 

@@ -373,4 +373,8 @@ def test_catalogue_rejects_what_a_council_might_get_wrong():
             good.replace('definition = "cp_count_1_3"\n', "") + 'period_type = "snapshot"\npolarity = "count"\n'
         )
     assert [i.ref for i in CATALOGUE.indicators][:3] == ["1.1", "1.2", "1.3"]
-    assert len([i for i in CATALOGUE.indicators if i.polarity != "rate"]) == 17
+    highlight = [i for i in CATALOGUE.indicators if i.part == "highlight"]
+    assert len([i for i in highlight if i.polarity != "rate"]) == 17
+    assert [i.ref for i in CATALOGUE.indicators if i.part == "wider"] == ["7.1", "7.2", "7.3", "7.4", "7.5"]
+    with pytest.raises(CatalogueError, match="part must be one of"):
+        parse_catalogue(good + 'period_type = "snapshot"\npolarity = "count"\npart = "extra"\n')

@@ -85,7 +85,7 @@ def period_ends(as_of: date, *, months: int = 13) -> list[date]:
 
 
 # Indicators that count events over a period (the others are snapshots at E), and the periods they may count over.
-EVENT_INDICATORS = ("2.1", "2.10a", "5.18")
+EVENT_INDICATORS = ("2.1", "2.10a", "5.18", "7.1", "7.2", "7.3", "7.4")
 EVENT_PERIOD_TYPES = ("ytd", "rolling_year")
 
 
@@ -582,6 +582,99 @@ def care_leavers_accommodation_6_3(c: Conformed, cat: Catalogue, ind: Indicator,
         e,
         pl.col("is_suitable_accommodation"),
         pl.lit("accommodation ") + pl.col("accommodation_code").fill_null("none"),
+    )
+
+
+# ---- the wider measures (the catalogue's second part) ---------------------------------------------------------
+
+
+@definition
+def re_referrals_7_1(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Referrals in the period; in the numerator, those within 12 months of the child's previous referral."""
+    frame = c.referral.filter(in_period("referral_date", ind, e))
+    return _records(
+        frame,
+        person_id=pl.col("person_id"),
+        record_id=pl.col("referral_id"),
+        team_id=pl.col("team_id").fill_null(cat.unallocated_team),
+        worker_id=pl.col("worker_id"),
+        in_numerator=pl.col("is_re_referral").fill_null(False),
+        key_date=pl.col("referral_date"),
+        detail=pl.lit("referral ")
+        + _date_text("referral_date")
+        + pl.lit(", previous referral ")
+        + _date_text("previous_referral_date"),
+    )
+
+
+@definition
+def contacts_received_7_2(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Demand at the front door: every contact received in the period."""
+    return _records(
+        c.contact.filter(in_period("contact_date", ind, e)),
+        person_id=pl.col("person_id"),
+        record_id=pl.col("contact_id"),
+        team_id=pl.lit(cat.unallocated_team),
+        in_numerator=pl.lit(True),
+        key_date=pl.col("contact_date"),
+        detail=pl.lit("contact ") + _date_text("contact_date"),
+    )
+
+
+@definition
+def s47_enquiries_7_3(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Demand: every section 47 enquiry started in the period."""
+    return _records(
+        c.s47_enquiry.filter(in_period("start_date", ind, e)),
+        person_id=pl.col("person_id"),
+        record_id=pl.col("s47_enquiry_id"),
+        team_id=pl.col("team_id").fill_null(cat.unallocated_team),
+        worker_id=pl.col("worker_id"),
+        in_numerator=pl.lit(True),
+        key_date=pl.col("start_date"),
+        detail=pl.lit("enquiry started ") + _date_text("start_date"),
+    )
+
+
+@definition
+def icpc_timeliness_7_4(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Initial conferences held in the period after a section 47 enquiry; in the numerator, those held within the
+    working days (conformed.initial_cp_conference.due_date) of the enquiry's start. Transfer-in conferences and
+    those with no enquiry have no due date and are not measured."""
+    frame = c.initial_cp_conference.filter(in_period("conference_date", ind, e) & pl.col("due_date").is_not_null())
+    return _records(
+        frame,
+        person_id=pl.col("person_id"),
+        record_id=pl.col("icpc_id"),
+        team_id=pl.col("team_id").fill_null(cat.unallocated_team),
+        worker_id=pl.col("worker_id"),
+        in_numerator=pl.col("is_on_time").fill_null(False),
+        key_date=pl.col("conference_date"),
+        due_date=pl.col("due_date"),
+        detail=pl.lit("enquiry started ")
+        + _date_text("s47_start_date")
+        + pl.lit(", conference ")
+        + _date_text("conference_date"),
+    )
+
+
+@definition
+def placement_stability_7_5(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Children looked after at E; in the numerator, those with ``moves`` or more placements starting in the
+    ``window_months`` to E (lower is better)."""
+    months, moves = ind.param("window_months"), ind.param("moves")
+    since = months_before(e, months)
+    placements = (
+        c.cla_placement.filter((pl.col("start_date") > since) & (pl.col("start_date") <= e))
+        .group_by("person_id")
+        .agg(pl.len().alias("placements"), pl.col("start_date").max().alias("latest_placement"))
+    )
+    frame = with_team_at(cla_cohort(c, e), c, cat, e).join(placements, on="person_id", how="left")
+    return _child_records(
+        frame,
+        in_numerator=pl.col("placements").fill_null(0) >= moves,
+        key_date=pl.col("latest_placement"),
+        detail=pl.col("placements").fill_null(0).cast(pl.String) + pl.lit(f" placement(s) in {months} months"),
     )
 
 

@@ -170,6 +170,40 @@ INDICATOR_INPUTS: dict[str, Inputs] = {
         looks_at={"ssd_cla_episodes": "to_date", "ssd_cla_reviews": "to_date"},
     ),
     **_CARE_LEAVERS_6,
+    # whether a referral is a re-referral turns on the child's earlier referrals
+    "7.1": Inputs(
+        cohort=("ssd_cin_episodes",),
+        measure=("ssd_cin_episodes",),
+        records="ssd_cin_episodes",
+        team_from_allocation=False,
+        looks_at={"ssd_cin_episodes": "to_date"},
+    ),
+    "7.2": Inputs(
+        cohort=("ssd_contacts",),
+        records="ssd_contacts",
+        team_from_allocation=False,
+        looks_at={"ssd_contacts": "period"},
+    ),
+    "7.3": Inputs(
+        cohort=("ssd_s47_enquiry",),
+        records="ssd_s47_enquiry",
+        team_from_allocation=False,
+        looks_at={"ssd_s47_enquiry": "period"},
+    ),
+    "7.4": Inputs(
+        cohort=("ssd_initial_cp_conference",),
+        measure=("ssd_initial_cp_conference", "ssd_s47_enquiry"),
+        records="ssd_initial_cp_conference",
+        team_from_allocation=False,
+        looks_at={"ssd_initial_cp_conference": "period", "ssd_s47_enquiry": "to_date"},
+        # the working days run from the enquiry the conference names
+        follows=("ssd_initial_cp_conference.icpc_s47_enquiry_id",),
+    ),
+    "7.5": Inputs(
+        cohort=("ssd_cla_episodes",),
+        measure=("ssd_cla_placement",),
+        looks_at={"ssd_cla_placement": ("months", "window_months")},
+    ),
 }
 
 DOUBT_SCHEMA = pl.Schema(

@@ -137,6 +137,7 @@ def catalogue_frame(cat: Catalogue) -> pl.DataFrame:
                 "target_upper": i.target_upper,
                 "timescales": json.dumps(i.params, sort_keys=True),
                 "note": i.note or None,
+                "part": i.part,
             }
             for i in cat.indicators
         ],
@@ -150,6 +151,7 @@ def catalogue_frame(cat: Catalogue) -> pl.DataFrame:
             "target_upper": pl.Float64,
             "timescales": pl.String,
             "note": pl.String,
+            "part": pl.String,
         },
     )
 
