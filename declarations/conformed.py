@@ -692,5 +692,51 @@ CONFORMED_TABLES: tuple[Declared, ...] = (
             ),
         ),
     ),
+    Declared(
+        "conformed",
+        "health_check",
+        "Health assessments and dental checks of children in care (ssd_cla_health), with what kind each is.",
+        key=("health_check_id",),
+        columns=(
+            Field(
+                "health_check_id", "VARCHAR", "Health check identifier.", source="ssd_cla_health.clah_health_check_id"
+            ),
+            PERSON,
+            Field("check_date", "DATE", "Date of the check.", source="ssd_cla_health.clah_health_check_date"),
+            Field("check_type", "VARCHAR", "Type as recorded.", source="ssd_cla_health.clah_health_check_type"),
+            Field(
+                "kind",
+                "VARCHAR",
+                "initial (an initial health assessment), review (a review health assessment), dental, or other: "
+                "read from the type's words.",
+            ),
+            Field("status", "VARCHAR", "Status as recorded.", source="ssd_cla_health.clah_health_check_status"),
+        ),
+    ),
+    Declared(
+        "conformed",
+        "missing_episode",
+        "Episodes of a child missing from home or care, or away without authorisation (ssd_missing).",
+        key=("missing_episode_id",),
+        columns=(
+            Field("missing_episode_id", "VARCHAR", "Episode identifier.", source="ssd_missing.miss_table_id"),
+            PERSON,
+            START,
+            END,
+            Field("kind", "VARCHAR", "missing, or absent (away without authorisation), from the type recorded."),
+            Field(
+                "is_return_interview_offered",
+                "BOOLEAN",
+                "A return home interview was offered.",
+                source="ssd_missing.miss_missing_rhi_offered",
+            ),
+            Field(
+                "is_return_interview_accepted",
+                "BOOLEAN",
+                "It was accepted.",
+                source="ssd_missing.miss_missing_rhi_accepted",
+            ),
+        ),
+    ),
 )
 CONFORMED_BY_NAME = {t.name: t for t in CONFORMED_TABLES}

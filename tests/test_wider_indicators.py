@@ -68,3 +68,49 @@ L7,P2,B,2023-09-01
     )
     # A: three placements after 31 August 2022 (L1 is on it: not after); B: two by E (L7 is after it)
     assert numerator_ids("7.5", c) == (["A"], ["B"])
+
+
+CARE = """
+clae_cla_episode_id,clae_cla_id,clae_person_id,clae_cla_episode_start_date
+E1,P1,A,2022-01-01
+E2,P2,B,2023-07-03
+E3,P3,C,2023-08-20
+E4,P4,D,2023-01-01
+"""
+HEALTH = """
+clah_health_check_id,clah_person_id,clah_health_check_type,clah_health_check_date
+H1,A,Review health assessment,2023-01-10
+H2,A,Dental check,2022-08-31
+H3,B,Initial health assessment,2023-07-31
+H4,D,Initial health assessment,2023-02-20
+"""
+
+
+def test_7_6_initial_health_assessments_within_20_working_days_of_entering_care():
+    c = conformed(ssd_cla_episodes=CARE, ssd_cla_health=HEALTH)
+    # B entered care on 3 July: due wd(3 Jul, 20) = 31 Jul, assessed then; C's is not due until after E;
+    # D's fell due in February (before the year to date); A entered care in 2022
+    assert numerator_ids("7.6", c) == (["P2"], [])
+    assert records("7.6", c)["due_date"].to_list() == [date(2023, 7, 31)]
+
+
+def test_7_7_and_7_8_health_and_dental_checks_of_children_in_care_a_year_or_more():
+    c = conformed(ssd_cla_episodes=CARE, ssd_cla_health=HEALTH)
+    # only A has been looked after 12 months; the dental check of 31 Aug 2022 is 12 months before E: not after it
+    assert numerator_ids("7.7", c) == (["A"], [])
+    assert numerator_ids("7.8", c) == ([], ["A"])
+
+
+def test_7_9_return_home_interviews_after_missing_episodes_ended_this_year():
+    c = conformed(
+        ssd_missing="""
+miss_table_id,miss_person_id,miss_missing_episode_start_date,miss_missing_episode_end_date,miss_missing_episode_type,miss_missing_rhi_offered
+M1,A,2023-05-01,2023-05-02,M,true
+M2,A,2023-06-01,2023-06-03,M,false
+M3,B,2023-06-01,2023-06-02,A,true
+M4,B,2023-03-01,2023-03-02,M,true
+M5,C,2023-08-30,,M,
+"""
+    )
+    # M3 is an absence; M4 ended before the year; M5 has not ended
+    assert numerator_ids("7.9", c) == (["M1"], ["M2"])

@@ -45,6 +45,8 @@ SOURCES: dict[str, str] = {
     "ssd_cp_visits": "visit",
     "ssd_cla_visits": "visit",
     "ssd_cin_visits": "visit",
+    "ssd_cla_health": "health_check",
+    "ssd_missing": "missing_episode",
 }
 VISIT_TABLES = ("ssd_cp_visits", "ssd_cla_visits", "ssd_cin_visits")
 # The calendar reaches this far past the latest date in the data, for the longest timescale (45 working days)
@@ -115,6 +117,8 @@ STEPS: tuple[Callable[..., pl.LazyFrame], ...] = (
     plans.cla_period_of_care,
     plans.cla_episode,
     plans.cla_placement,
+    plans.health_check,
+    plans.missing_episode,
     front_door.contact,
     front_door.assessment,
     front_door.s47_enquiry,

@@ -42,6 +42,8 @@ class Conformed:
     cla_episode: pl.LazyFrame
     cla_period_of_care: pl.LazyFrame
     cla_placement: pl.LazyFrame
+    health_check: pl.LazyFrame
+    missing_episode: pl.LazyFrame
     s47_enquiry: pl.LazyFrame
     initial_cp_conference: pl.LazyFrame
     visit: pl.LazyFrame
@@ -85,7 +87,7 @@ def period_ends(as_of: date, *, months: int = 13) -> list[date]:
 
 
 # Indicators that count events over a period (the others are snapshots at E), and the periods they may count over.
-EVENT_INDICATORS = ("2.1", "2.10a", "5.18", "7.1", "7.2", "7.3", "7.4")
+EVENT_INDICATORS = ("2.1", "2.10a", "5.18", "7.1", "7.2", "7.3", "7.4", "7.6", "7.9")
 EVENT_PERIOD_TYPES = ("ytd", "rolling_year")
 
 
@@ -675,6 +677,103 @@ def placement_stability_7_5(c: Conformed, cat: Catalogue, ind: Indicator, e: dat
         in_numerator=pl.col("placements").fill_null(0) >= moves,
         key_date=pl.col("latest_placement"),
         detail=pl.col("placements").fill_null(0).cast(pl.String) + pl.lit(f" placement(s) in {months} months"),
+    )
+
+
+def _periods_of_care_at(c: Conformed, e: date) -> pl.LazyFrame:
+    """Children looked after at E, with the start of their current period of care."""
+    return (
+        c.cla_period_of_care.filter(open_at(e))
+        .sort("person_id", "start_date", "cla_id")
+        .group_by("person_id", maintain_order=True)
+        .last()
+        .select("person_id", "cla_id", pl.col("start_date").alias("care_start_date"))
+    )
+
+
+@definition
+def initial_health_assessments_7_6(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Periods of care whose initial health assessment fell due in the period (``timescale_working_days`` after
+    the period of care started); in the numerator, those with an initial assessment on or before it."""
+    days = ind.param("timescale_working_days")
+    started = add_working_days(
+        c.cla_period_of_care.select("person_id", "cla_id", "start_date"),
+        c.calendar,
+        date_column="start_date",
+        days=days,
+        alias="due_date",
+    ).filter(in_period("due_date", ind, e))
+    first = (
+        c.health_check.filter(pl.col("kind") == "initial")
+        .join(started.select("cla_id", "person_id", "start_date"), on="person_id")
+        .filter(pl.col("check_date") >= pl.col("start_date"))
+        .group_by("cla_id")
+        .agg(pl.col("check_date").min().alias("assessed"))
+    )
+    frame = with_team_at(started.join(first, on="cla_id", how="left"), c, cat, e)
+    return _records(
+        frame,
+        person_id=pl.col("person_id"),
+        record_id=pl.col("cla_id"),
+        team_id=pl.col("team_id"),
+        worker_id=pl.col("worker_id"),
+        in_numerator=(pl.col("assessed") <= pl.col("due_date")).fill_null(False),
+        key_date=pl.col("assessed"),
+        due_date=pl.col("due_date"),
+        detail=pl.lit("looked after from ") + _date_text("start_date") + pl.lit(", assessed ") + _date_text("assessed"),
+    )
+
+
+def _checked_in_last_year(
+    c: Conformed, cat: Catalogue, ind: Indicator, e: date, kinds: tuple[str, ...]
+) -> pl.LazyFrame:
+    """Children looked after at E for ``months_looked_after`` or more; in the numerator, those with a check of
+    one of ``kinds`` in the 12 months to E."""
+    months = ind.param("months_looked_after")
+    since = months_before(e, 12)
+    cohort = _periods_of_care_at(c, e).filter(pl.col("care_start_date") <= months_before(e, months))
+    latest = (
+        c.health_check.filter(
+            pl.col("kind").is_in(kinds) & (pl.col("check_date") > since) & (pl.col("check_date") <= e)
+        )
+        .group_by("person_id")
+        .agg(pl.col("check_date").max().alias("checked"))
+    )
+    frame = with_team_at(cohort.join(latest, on="person_id", how="left"), c, cat, e)
+    return _child_records(
+        frame,
+        in_numerator=pl.col("checked").is_not_null(),
+        key_date=pl.col("checked"),
+        detail=pl.lit("looked after from ") + _date_text("care_start_date") + pl.lit(", last ") + _date_text("checked"),
+    )
+
+
+@definition
+def health_assessments_7_7(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    return _checked_in_last_year(c, cat, ind, e, ("initial", "review"))
+
+
+@definition
+def dental_checks_7_8(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    return _checked_in_last_year(c, cat, ind, e, ("dental",))
+
+
+@definition
+def return_interviews_7_9(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Missing episodes (not absences) that ended in the period; in the numerator, those after which a return home
+    interview was offered."""
+    frame = with_team_at(
+        c.missing_episode.filter((pl.col("kind") == "missing") & in_period("end_date", ind, e)), c, cat, e
+    )
+    return _records(
+        frame,
+        person_id=pl.col("person_id"),
+        record_id=pl.col("missing_episode_id"),
+        team_id=pl.col("team_id"),
+        worker_id=pl.col("worker_id"),
+        in_numerator=pl.col("is_return_interview_offered").fill_null(False),
+        key_date=pl.col("end_date"),
+        detail=pl.lit("missing ") + _date_text("start_date") + pl.lit(" to ") + _date_text("end_date"),
     )
 
 

@@ -204,6 +204,22 @@ INDICATOR_INPUTS: dict[str, Inputs] = {
         measure=("ssd_cla_placement",),
         looks_at={"ssd_cla_placement": ("months", "window_months")},
     ),
+    # its records are periods of care: a doubt reaches them through the child
+    "7.6": Inputs(
+        cohort=("ssd_cla_episodes",),
+        measure=("ssd_cla_health",),
+        looks_at={"ssd_cla_episodes": "to_date", "ssd_cla_health": "to_date"},
+        moves="in",
+    ),
+    "7.7": Inputs(
+        cohort=("ssd_cla_episodes",), measure=("ssd_cla_health",), looks_at={"ssd_cla_health": "to_date"}, moves="in"
+    ),
+    "7.8": Inputs(
+        cohort=("ssd_cla_episodes",), measure=("ssd_cla_health",), looks_at={"ssd_cla_health": "to_date"}, moves="in"
+    ),
+    "7.9": Inputs(
+        cohort=("ssd_missing",), measure=("ssd_missing",), records="ssd_missing", looks_at={"ssd_missing": "period"}
+    ),
 }
 
 DOUBT_SCHEMA = pl.Schema(

@@ -127,3 +127,42 @@ def cp_plan(
 def cla_episode(cla_episode_spell: pl.LazyFrame, allocation: pl.LazyFrame) -> pl.LazyFrame:
     """Episodes of care, with the team and worker allocated at the start."""
     return with_allocation_at(cla_episode_spell, allocation, key="cla_episode_id", on_date="start_date")
+
+
+def health_check(ssd_cla_health: pl.LazyFrame) -> pl.LazyFrame:
+    """Health checks, with their kind read from the type's words (builds write descriptions, not codes)."""
+    words = pl.col("clah_health_check_type").str.to_lowercase()
+    kind = (
+        pl.when(words.str.contains("dental"))
+        .then(pl.lit("dental"))
+        .when(words.str.contains("initial"))
+        .then(pl.lit("initial"))
+        .when(words.str.contains("review") | words.str.contains("annual"))
+        .then(pl.lit("review"))
+        .otherwise(pl.lit("other"))
+    )
+    return ssd_cla_health.select(
+        pl.col("clah_health_check_id").alias("health_check_id"),
+        pl.col("clah_person_id").alias("person_id"),
+        pl.col("clah_health_check_date").alias("check_date"),
+        pl.col("clah_health_check_type").alias("check_type"),
+        kind.alias("kind"),
+        pl.col("clah_health_check_status").alias("status"),
+    )
+
+
+def missing_episode(ssd_missing: pl.LazyFrame) -> pl.LazyFrame:
+    """Missing and away-without-authorisation episodes (SSDA903: M missing, A away)."""
+    recorded = pl.col("miss_missing_episode_type").str.strip_chars().str.to_uppercase()
+    return ssd_missing.select(
+        pl.col("miss_table_id").alias("missing_episode_id"),
+        pl.col("miss_person_id").alias("person_id"),
+        pl.col("miss_missing_episode_start_date").alias("start_date"),
+        pl.col("miss_missing_episode_end_date").alias("end_date"),
+        pl.when(recorded.is_in(["A", "AWAY", "ABSENT", "ABSENCE"]))
+        .then(pl.lit("absent"))
+        .otherwise(pl.lit("missing"))
+        .alias("kind"),
+        pl.col("miss_missing_rhi_offered").alias("is_return_interview_offered"),
+        pl.col("miss_missing_rhi_accepted").alias("is_return_interview_accepted"),
+    )
