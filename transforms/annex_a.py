@@ -52,19 +52,14 @@ def contacts_list(c: Conformed, disabled: pl.LazyFrame | None, start: date, as_o
 
 
 def referrals_list(c: Conformed, disabled: pl.LazyFrame | None, start: date, as_of: date) -> pl.LazyFrame:
-    mine = c.referral.select("person_id", pl.col("referral_date").alias("_other"))
     in_period = c.referral.filter(pl.col("referral_date").is_between(start, as_of))
-    last_12 = (
-        in_period.select("referral_id", "person_id", "referral_date")
-        .join(mine, on="person_id")
-        .filter(
-            (pl.col("_other") <= pl.col("referral_date"))
-            & (pl.col("_other") > pl.col("referral_date").dt.offset_by("-12mo"))
-        )
-        .group_by("referral_id")
-        .agg(pl.len().cast(pl.Int64).alias("ReferralsLast12Months"))
-    )
-    return _common(in_period.join(last_12, on="referral_id", how="left"), c, disabled, as_of).with_columns(
+    last_12 = _in_12_months_to(in_period, "referral_id", "referral_date", c.referral, "referral_date")
+    return _common(
+        in_period.join(last_12.rename({"events": "ReferralsLast12Months"}), on="referral_id", how="left"),
+        c,
+        disabled,
+        as_of,
+    ).with_columns(
         pl.col("referral_date").alias("ReferralDate"),
         pl.col("source_code").alias("ReferralSource"),
         yes_no(pl.col("is_nfa")).alias("ReferralNFA"),
@@ -204,6 +199,18 @@ def _within_12_months(date_column: str, of: str) -> pl.Expr:
     return (pl.col(date_column) <= pl.col(of)) & (pl.col(date_column) > pl.col(of).dt.offset_by("-12mo"))
 
 
+def _in_12_months_to(frame: pl.LazyFrame, key: str, on: str, events: pl.LazyFrame, event_date: str) -> pl.LazyFrame:
+    """Per row of ``frame`` (``key``), how many of the child's ``events`` fall in the 12 months up to its date
+    ``on``, that day included (a row counts itself when it is one of the events): ``key``, ``events``."""
+    return (
+        frame.select(key, "person_id", on)
+        .join(events.select("person_id", pl.col(event_date).alias("_other")), on="person_id")
+        .filter(_within_12_months("_other", on))
+        .group_by(key)
+        .agg(pl.len().cast(pl.Int64).alias("events"))
+    )
+
+
 def _or_empty(frame: pl.LazyFrame | None, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
     """A table the export may leave out: empty (its columns blank in the lists) when it did."""
     return frame if frame is not None else pl.LazyFrame(schema=schema)
@@ -239,21 +246,8 @@ def section_47_list(c: Conformed, disabled: pl.LazyFrame | None, start: date, as
             yes_no(pl.col("is_cp_plan_outcome")).alias("CPConfResultInCPPlan"),
         )
     )
-    mine = enquiries.select("s47_enquiry_id", "person_id", "start_date")
-    s47s = (
-        mine.join(c.s47_enquiry.select("person_id", pl.col("start_date").alias("_other")), on="person_id")
-        .filter(_within_12_months("_other", "start_date"))
-        .group_by("s47_enquiry_id")
-        .agg(pl.len().cast(pl.Int64).alias("NumberS47s12m"))
-    )
-    icpcs = (
-        mine.join(
-            c.initial_cp_conference.select("person_id", pl.col("conference_date").alias("_other")), on="person_id"
-        )
-        .filter(_within_12_months("_other", "start_date"))
-        .group_by("s47_enquiry_id")
-        .agg(pl.len().cast(pl.Int64).alias("NumberICPCs12m"))
-    )
+    s47s = _in_12_months_to(enquiries, "s47_enquiry_id", "start_date", c.s47_enquiry, "start_date")
+    icpcs = _in_12_months_to(enquiries, "s47_enquiry_id", "start_date", c.initial_cp_conference, "conference_date")
     unnecessary = (
         pl.when(pl.col("end_date").is_null() | (pl.col("end_date") > as_of))
         .then(None)
@@ -261,8 +255,8 @@ def section_47_list(c: Conformed, disabled: pl.LazyFrame | None, start: date, as
     )
     return _common(
         enquiries.join(conference, on="s47_enquiry_id", how="left")
-        .join(s47s, on="s47_enquiry_id", how="left")
-        .join(icpcs, on="s47_enquiry_id", how="left"),
+        .join(s47s.rename({"events": "NumberS47s12m"}), on="s47_enquiry_id", how="left")
+        .join(icpcs.rename({"events": "NumberICPCs12m"}), on="s47_enquiry_id", how="left"),
         c,
         disabled,
         as_of,
