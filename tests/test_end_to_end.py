@@ -9,13 +9,17 @@ import time
 from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 
 from csc.synthetic import generate_batch
+from declarations.catalogue import load_catalogue
 from declarations.registry import REGISTRY, in_layer
+from warehouse.annex_a import build_annex_a
 from warehouse.db import declared_check_failures, fetch_one
 
 AS_OF = date(2023, 8, 31)
+CATALOGUE = load_catalogue()
 
 ANALYST = textwrap.dedent(
     """
@@ -165,6 +169,25 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
         assert restated[0] > 0 and restated[1] == 0
         restated_rows = "SELECT count(*) FROM highlight_report WHERE restated_months IS NOT NULL"
         assert fetch_one(con.execute(restated_rows))[0] > 0
+
+    # Annex A from the warehouse: the care leavers are 6.1's cohort, the children on CP plans at the date 1.3's,
+    # and every list has a row for each of its children
+    day, annex = build_annex_a(wh, CATALOGUE)
+    with duckdb.connect(str(marts), read_only=True) as con:
+        figure = dict(
+            con.execute(
+                "SELECT indicator_ref, coalesce(denominator, numerator) FROM indicator_values "
+                "WHERE team_id IS NULL AND period_end = ? AND indicator_ref IN ('6.1', '1.3')",
+                [day],
+            ).fetchall()
+        )
+        england = con.execute(
+            "SELECT DISTINCT comparator_year, england_value FROM indicator_values WHERE indicator_ref = '1.4.rate'"
+        ).fetchall()
+    assert annex[9].height == figure["6.1"]
+    assert annex[7].filter(pl.col("ChildProtectionPlanEndDate").is_null())["ChildUniqueID"].n_unique() == figure["1.3"]
+    assert all(frame["ChildUniqueID"].null_count() == 0 for frame in annex.values())
+    assert england == [(2025, 67.0)]
 
     # a third run of the same batch adds nothing
     counts = "SELECT (SELECT count(*) FROM raw.ssd_cp_visits), (SELECT count(*) FROM raw.load_manifest)"

@@ -138,3 +138,14 @@ def test_nothing_is_restated_when_the_figures_are_the_same():
     first = first_published_values(FIRST_RUN_VALUES, NONE_KEPT, run_id="r1", batch_id="b1", published_at=THEN)
     first_records = first_published_records(FIRST_RUN_RECORDS, first, run_id="r1")
     assert restatements(FIRST_RUN_VALUES, first, FIRST_RUN_RECORDS, first_records).height == 0
+
+
+def test_records_behind_a_month_first_published_with_none_count_as_added():
+    empty_month = values(("4.7.2", JULY, None, 0, 0, None, "published"))
+    first = first_published_values(empty_month, NONE_KEPT, run_id="r1", batch_id="b1", published_at=THEN)
+    first_records = first_published_records(records(), first, run_id="r1")
+    assert first_records.height == 0
+    now = records(("4.7.2", JULY, "T1", "A", True))
+    restated = restatements(values(("4.7.2", JULY, None, 1, 1, 100.0, "published")), first, now, first_records)
+    assert restated.select("records_added", "records_removed", "records_moved").rows() == [(1, 0, 0)]
+    assert restated_records(now, first_records, restated)["change"].to_list() == ["added"]

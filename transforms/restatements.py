@@ -70,9 +70,9 @@ def restatements(
         (pl.col("change") == "removed").sum().cast(pl.Int64).alias("records_removed"),
         pl.col("change").is_in(MOVES).sum().cast(pl.Int64).alias("records_moved"),
     ]
-    by_team = _diff(records, first_records, ["team_id"]).group_by(KEY).agg(counted)
+    by_team = _diff(records, first_records, first, ["team_id"]).group_by(KEY).agg(counted)
     whole = (
-        _diff(records, first_records, [])
+        _diff(records, first_records, first, [])
         .group_by("indicator_ref", "period_end")
         .agg(counted)
         .with_columns(pl.lit(None, dtype=pl.String).alias("team_id"))
@@ -89,11 +89,12 @@ def restatements(
 MOVES = ("now in the numerator", "now out of the numerator")
 
 
-def _diff(records: pl.DataFrame, first_records: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """Each record counted differently now from the first publication of its month end, matched on indicator,
-    month end, record and ``by``: added, removed, now in the numerator, now out of it."""
+def _diff(records: pl.DataFrame, first_records: pl.DataFrame, kept: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Each record counted differently now from the first publication of its month end (``kept``: the indicators
+    and month ends first published, whether or not any record was behind them), matched on indicator, month end,
+    record and ``by``: added, removed, now in the numerator, now out of it."""
     key = ["indicator_ref", "period_end", *by, "record_id"]
-    kept = first_records.select("indicator_ref", "period_end").unique()
+    kept = kept.select("indicator_ref", "period_end").unique()
     now = records.join(kept, on=["indicator_ref", "period_end"]).select(
         *key, "person_id", pl.col("team_id").alias("latest_team_id"), pl.col("in_numerator").alias("latest")
     )
@@ -125,7 +126,7 @@ def restated_records(records: pl.DataFrame, first_records: pl.DataFrame, restate
     or moved in or out of the numerator, with the team they counted for then and now."""
     whole = restated.filter(pl.col("team_id").is_null()).select("indicator_ref", "period_end")
     return (
-        _diff(records, first_records, [])
+        _diff(records, first_records, whole, [])
         .join(whole, on=["indicator_ref", "period_end"])
         .rename({"first": "first_in_numerator", "latest": "latest_in_numerator"})
         .select(MARTS_BY_NAME["restated_records"].column_names)
