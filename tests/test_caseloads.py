@@ -145,3 +145,16 @@ def test_the_recorded_caseload_counts_at_the_last_30_september():
     assert last_30_september(date(2023, 8, 31)) == date(2022, 9, 30)
     assert last_30_september(date(2023, 9, 30)) == date(2023, 9, 30)
     assert last_30_september(date(2024, 1, 31)) == date(2023, 9, 30)
+
+
+def test_a_team_counts_the_children_of_its_workers_wherever_their_involvements_sit():
+    # W1 holds most of their children through T2 involvements, and one through T9: all three count for T2
+    involvements = allocation(
+        ("I1", "P1", "W1", "T9", "CW", True, date(2023, 1, 1), None),
+        ("I2", "P2", "W1", "T2", "CW", True, date(2023, 1, 1), None),
+        ("I3", "P3", "W1", "T2", "CW", True, date(2023, 1, 1), None),
+    )
+    held = caseload_child(involvements, [E])
+    workers = caseload(held, WORKERS, involvements, E, threshold=20)
+    out = caseload_by_team(workers, held).collect()
+    assert out.select("team_id", "workers", "children").rows() == [(None, 1, 3), ("T2", 1, 3)]

@@ -117,7 +117,8 @@ def caseload_by_team(caseload: pl.LazyFrame, caseload_child: pl.LazyFrame) -> pl
         caseload.group_by("period_end", "team_id")
         .agg(stats)
         .join(
-            caseload_child.join(caseload.select("period_end", "worker_id", "team_id"), on=["period_end", "worker_id"])
+            caseload_child.drop("team_id")
+            .join(caseload.select("period_end", "worker_id", "team_id"), on=["period_end", "worker_id"])
             .group_by("period_end", "team_id")
             .agg(held),
             on=["period_end", "team_id"],
