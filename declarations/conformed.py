@@ -738,5 +738,29 @@ CONFORMED_TABLES: tuple[Declared, ...] = (
             ),
         ),
     ),
+    Declared(
+        "conformed",
+        "pre_proceedings",
+        "Pre-proceedings under the Public Law Outline (ssd_pre_proceedings): from the decision to enter them to the "
+        "agreement to step down or issue care proceedings.",
+        key=("pre_proceedings_id",),
+        columns=(
+            Field("pre_proceedings_id", "VARCHAR", "Record identifier.", source="ssd_pre_proceedings.prep_table_id"),
+            PERSON,
+            Field(
+                "decision_date",
+                "DATE",
+                "Decision to enter pre-proceedings.",
+                source="ssd_pre_proceedings.prep_pre_pro_decision_date",
+            ),
+            Field(
+                "concluded_date",
+                "DATE",
+                "Date step-down or the issue of proceedings was agreed; null while they go on.",
+                source="ssd_pre_proceedings.prep_agree_stepdown_issue_date",
+            ),
+            Field("outcome", "VARCHAR", "Outcome as recorded.", source="ssd_pre_proceedings.prep_pre_pro_outcome"),
+        ),
+    ),
 )
 CONFORMED_BY_NAME = {t.name: t for t in CONFORMED_TABLES}

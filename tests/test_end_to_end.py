@@ -81,7 +81,7 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
         assert con.execute("SELECT count(*) FROM staging.rejected_values").fetchone() == (0,)
         assert con.execute("SELECT bool_and(is_balanced) FROM conformed.reconciliation").fetchone() == (True,)
         # every staging table is in the reconciliation
-        assert con.execute("SELECT count(DISTINCT table_name) FROM conformed.reconciliation").fetchone() == (23,)
+        assert con.execute("SELECT count(DISTINCT table_name) FROM conformed.reconciliation").fetchone() == (24,)
         # the declared checks hold: conformed keys unique and never null, every child found in conformed.child
         assert declared_check_failures(con, in_layer("conformed")) == {}
         # every table a run writes is declared, and every column of the warehouse is described
@@ -110,10 +110,10 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
         teams = fetch_one(
             con.execute("SELECT count(DISTINCT team_id) FROM indicator_values WHERE team_id IS NOT NULL")
         )[0]
-        # the 19 highlight figures (17 indicators and two rates) and the 9 wider measures
-        assert (ends, refs) == (14, 28) and teams >= 3
+        # the 19 highlight figures (17 indicators and two rates) and the 11 wider measures
+        assert (ends, refs) == (14, 30) and teams >= 3
         # every indicator has a whole-service figure at every period end
-        assert con.execute("SELECT count(*) FROM indicator_values WHERE team_id IS NULL").fetchone() == (14 * 28,)
+        assert con.execute("SELECT count(*) FROM indicator_values WHERE team_id IS NULL").fetchone() == (14 * 30,)
         # the figures add up from the drill-through records
         mismatched = fetch_one(
             con.execute(
@@ -134,7 +134,7 @@ def test_generated_batch_end_to_end(prefect_harness, tmp_path):
             if any(w in c for w in ("name", "birth", "dob", "postcode", "address"))
             and c not in ("team_name", "service_area_name", "table_name", "column_name")
         ]
-        assert con.execute("SELECT count(*) FROM highlight_report").fetchone() == (28,)
+        assert con.execute("SELECT count(*) FROM highlight_report").fetchone() == (30,)
 
     # a second night, while an analyst holds the publication open in another process
     second_batch = tmp_path / "batch2"

@@ -150,11 +150,11 @@ def test_without_the_extensions_three_indicators_are_unavailable_with_the_reason
     published = publication(tmp_path / "warehouse")
     report = published["highlight_report"]
     counted = report.filter(~pl.col("indicator_ref").str.ends_with(".rate"))
-    # the 17 highlight indicators and the 9 wider measures; only the extensions' three are unavailable
-    assert counted.height == 26
+    # the 17 highlight indicators and the 11 wider measures; only the extensions' three are unavailable
+    assert counted.height == 28
     unavailable = counted.filter(pl.col("status") == "unavailable")
     assert sorted(unavailable["indicator_ref"]) == sorted(EXTENSION_REFS)
-    assert counted.filter(pl.col("status") == "published").height == 23
+    assert counted.filter(pl.col("status") == "published").height == 25
     reasons = dict(zip(unavailable["indicator_ref"], unavailable["status_reason"], strict=True))
     assert "ext_management_oversight" in reasons["1.1"] and "ext_cin_plan_reviews" in reasons["3.2"]
     assert "ssd_contacts.cont_contact_outcome_date" in reasons["2.1"]

@@ -114,3 +114,32 @@ M5,C,2023-08-30,,M,
     )
     # M3 is an absence; M4 ended before the year; M5 has not ended
     assert numerator_ids("7.9", c) == (["M1"], ["M2"])
+
+
+def test_7_10_assessments_of_a_child_assessed_in_the_previous_12_months():
+    c = conformed(
+        ssd_cin_assessments="""
+cina_assessment_id,cina_person_id,cina_assessment_start_date
+S0,A,2022-09-01
+S1,A,2023-05-01
+S2,B,2023-06-01
+S3,C,2022-05-01
+S4,C,2023-05-02
+"""
+    )
+    # S1 comes 8 months after S0; S4 a year and a day after S3; S0 and S3 are before the year to date
+    assert numerator_ids("7.10", c) == (["S1"], ["S2", "S4"])
+
+
+def test_7_11_pre_proceedings_concluded_within_16_weeks():
+    c = conformed(
+        ssd_pre_proceedings="""
+prep_table_id,prep_person_id,prep_pre_pro_decision_date,prep_agree_stepdown_issue_date
+PP1,A,2023-03-01,2023-06-21
+PP2,B,2023-03-01,2023-06-22
+PP3,C,2023-06-01,
+PP4,D,2022-10-01,2023-01-10
+"""
+    )
+    # 16 weeks from 1 March is 21 June: PP1 in time, PP2 a day late; PP3 goes on; PP4 concluded before the year
+    assert numerator_ids("7.11", c) == (["PP1"], ["PP2"])

@@ -47,6 +47,7 @@ SOURCES: dict[str, str] = {
     "ssd_cin_visits": "visit",
     "ssd_cla_health": "health_check",
     "ssd_missing": "missing_episode",
+    "ssd_pre_proceedings": "pre_proceedings",
 }
 VISIT_TABLES = ("ssd_cp_visits", "ssd_cla_visits", "ssd_cin_visits")
 # The calendar reaches this far past the latest date in the data, for the longest timescale (45 working days)
@@ -119,6 +120,7 @@ STEPS: tuple[Callable[..., pl.LazyFrame], ...] = (
     plans.cla_placement,
     plans.health_check,
     plans.missing_episode,
+    plans.pre_proceedings,
     front_door.contact,
     front_door.assessment,
     front_door.s47_enquiry,

@@ -44,6 +44,7 @@ class Conformed:
     cla_placement: pl.LazyFrame
     health_check: pl.LazyFrame
     missing_episode: pl.LazyFrame
+    pre_proceedings: pl.LazyFrame
     s47_enquiry: pl.LazyFrame
     initial_cp_conference: pl.LazyFrame
     visit: pl.LazyFrame
@@ -87,7 +88,7 @@ def period_ends(as_of: date, *, months: int = 13) -> list[date]:
 
 
 # Indicators that count events over a period (the others are snapshots at E), and the periods they may count over.
-EVENT_INDICATORS = ("2.1", "2.10a", "5.18", "7.1", "7.2", "7.3", "7.4", "7.6", "7.9")
+EVENT_INDICATORS = ("2.1", "2.10a", "5.18", "7.1", "7.2", "7.3", "7.4", "7.6", "7.9", "7.10", "7.11")
 EVENT_PERIOD_TYPES = ("ytd", "rolling_year")
 
 
@@ -774,6 +775,66 @@ def return_interviews_7_9(c: Conformed, cat: Catalogue, ind: Indicator, e: date)
         in_numerator=pl.col("is_return_interview_offered").fill_null(False),
         key_date=pl.col("end_date"),
         detail=pl.lit("missing ") + _date_text("start_date") + pl.lit(" to ") + _date_text("end_date"),
+    )
+
+
+@definition
+def repeat_assessments_7_10(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Single assessments started in the period; in the numerator, those of a child with another assessment
+    started in the ``window_months`` before this one started (lower is better)."""
+    months = ind.param("window_months")
+    frame = c.assessment.filter(in_period("start_date", ind, e))
+    earlier = (
+        frame.select("assessment_id", "person_id", "start_date")
+        .join(
+            c.assessment.select(
+                "person_id", pl.col("assessment_id").alias("_other"), pl.col("start_date").alias("_at")
+            ),
+            on="person_id",
+        )
+        .filter(
+            (pl.col("_other") != pl.col("assessment_id"))
+            & (pl.col("_at") <= pl.col("start_date"))
+            & (pl.col("_at") > pl.col("start_date").dt.offset_by(f"-{months}mo"))
+        )
+        .group_by("assessment_id")
+        .agg(pl.col("_at").max().alias("previous_start"))
+    )
+    return _records(
+        frame.join(earlier, on="assessment_id", how="left"),
+        person_id=pl.col("person_id"),
+        record_id=pl.col("assessment_id"),
+        team_id=pl.col("team_id").fill_null(cat.unallocated_team),
+        worker_id=pl.col("worker_id"),
+        in_numerator=pl.col("previous_start").is_not_null(),
+        key_date=pl.col("start_date"),
+        detail=pl.lit("started ") + _date_text("start_date") + pl.lit(", previous ") + _date_text("previous_start"),
+    )
+
+
+@definition
+def pre_proceedings_7_11(c: Conformed, cat: Catalogue, ind: Indicator, e: date) -> pl.LazyFrame:
+    """Pre-proceedings concluded in the period (step-down or the issue of proceedings agreed); in the numerator,
+    those concluded within ``timescale_weeks`` of the decision to enter them."""
+    weeks = ind.param("timescale_weeks")
+    frame = with_team_at(
+        c.pre_proceedings.filter(in_period("concluded_date", ind, e)).with_columns(
+            (pl.col("decision_date") + pl.duration(weeks=weeks)).alias("due_date")
+        ),
+        c,
+        cat,
+        e,
+    )
+    return _records(
+        frame,
+        person_id=pl.col("person_id"),
+        record_id=pl.col("pre_proceedings_id"),
+        team_id=pl.col("team_id"),
+        worker_id=pl.col("worker_id"),
+        in_numerator=(pl.col("concluded_date") <= pl.col("due_date")).fill_null(False),
+        key_date=pl.col("concluded_date"),
+        due_date=pl.col("due_date"),
+        detail=pl.lit("decided ") + _date_text("decision_date") + pl.lit(", concluded ") + _date_text("concluded_date"),
     )
 
 

@@ -217,6 +217,19 @@ INDICATOR_INPUTS: dict[str, Inputs] = {
     "7.8": Inputs(
         cohort=("ssd_cla_episodes",), measure=("ssd_cla_health",), looks_at={"ssd_cla_health": "to_date"}, moves="in"
     ),
+    "7.10": Inputs(
+        cohort=("ssd_cin_assessments",),
+        measure=("ssd_cin_assessments",),
+        records="ssd_cin_assessments",
+        team_from_allocation=False,
+        looks_at={"ssd_cin_assessments": "to_date"},
+    ),
+    "7.11": Inputs(
+        cohort=("ssd_pre_proceedings",),
+        measure=("ssd_pre_proceedings",),
+        records="ssd_pre_proceedings",
+        looks_at={"ssd_pre_proceedings": "to_date"},
+    ),
     "7.9": Inputs(
         cohort=("ssd_missing",), measure=("ssd_missing",), records="ssd_missing", looks_at={"ssd_missing": "period"}
     ),

@@ -166,3 +166,13 @@ def missing_episode(ssd_missing: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("miss_missing_rhi_offered").alias("is_return_interview_offered"),
         pl.col("miss_missing_rhi_accepted").alias("is_return_interview_accepted"),
     )
+
+
+def pre_proceedings(ssd_pre_proceedings: pl.LazyFrame) -> pl.LazyFrame:
+    return ssd_pre_proceedings.select(
+        pl.col("prep_table_id").alias("pre_proceedings_id"),
+        pl.col("prep_person_id").alias("person_id"),
+        pl.col("prep_pre_pro_decision_date").alias("decision_date"),
+        pl.col("prep_agree_stepdown_issue_date").alias("concluded_date"),
+        pl.col("prep_pre_pro_outcome").alias("outcome"),
+    )
