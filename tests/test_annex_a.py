@@ -281,3 +281,40 @@ def test_list_2_early_help_episodes_open_in_the_period():
     assert out.select("ChildUniqueID", "AssessmentStartDate", "OrganisationCompletingAssessment").rows() == [
         ("A", date(2023, 3, 1), "Family Hub")
     ]
+
+
+def test_list_4_assessments_open_in_the_period():
+    out = lists(
+        ssd_cin_assessments="""
+cina_assessment_id,cina_person_id,cina_assessment_start_date,cina_assessment_auth_date,cina_assessment_child_seen,cina_assessment_outcome_nfa
+S0,A,2022-12-01,2023-02-27,true,false
+S1,A,2023-02-01,2023-03-10,true,true
+S2,B,2023-08-01,,false,
+"""
+    )[4]
+    # S0 was authorised the day before the period; S1 was open into it; S2 is still open
+    columns = ("ChildUniqueID", "HasDisability", "ContinuousAssessmentStart", "ContinuousAssessmentChildSeen")
+    assert out.select(*columns, "ContinuousAssessmentAuthDate", "CSCSupportRequired").rows() == [
+        ("A", "No", date(2023, 2, 1), "Yes", date(2023, 3, 10), "No"),
+        ("B", "Yes", date(2023, 8, 1), "No", None, None),
+    ]
+
+
+def test_list_6_children_in_need_with_what_they_are_on_at_the_date():
+    out = lists(
+        ssd_cin_episodes="""
+cine_referral_id,cine_person_id,cine_referral_date,cine_close_date,cine_cin_primary_need_code
+R1,A,2023-01-01,,N1
+R2,B,2022-06-01,2023-04-01,N2
+R3,L,2023-01-01,,N3
+""",
+        ssd_cp_plans="cppl_cp_plan_id,cppl_person_id,cppl_cp_plan_start_date\nP1,A,2023-02-01",
+        ssd_cp_visits="cppv_cp_visit_id,cppv_person_id,cppv_cp_visit_date,cppv_cp_visit_seen\nV1,A,2023-08-20,true",
+        ssd_care_leavers="clea_table_id,clea_person_id,clea_care_leaver_latest_contact\nG1,L,2023-08-01",
+    )[6]
+    # L (18, with a care-leaver record) is a care leaver, not a child in need
+    columns = ("ChildUniqueID", "CINStartDate", "PrimaryNeedCode", "DateChildLastSeen", "CINClosureDate")
+    assert out.select(*columns, "CaseStatus").rows() == [
+        ("A", date(2023, 1, 1), "N1", date(2023, 8, 20), None, "Child protection plan"),
+        ("B", date(2022, 6, 1), "N2", None, date(2023, 4, 1), "Closed"),
+    ]
