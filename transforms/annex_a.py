@@ -45,6 +45,11 @@ def _common(frame: pl.LazyFrame, c: Conformed, disabled: pl.LazyFrame | None, as
     ).with_columns(yes_no(pl.col("_disabled").fill_null(False)).alias("HasDisability"))
 
 
+def _allocated_to(c: Conformed, as_of: date) -> pl.LazyFrame:
+    """AllocatedTeam and AllocatedWorker: the child's allocation at the date (the indicators' allocation)."""
+    return allocated(c, as_of).rename({"team_id": "AllocatedTeam", "worker_id": "AllocatedWorker"})
+
+
 def contacts_list(c: Conformed, disabled: pl.LazyFrame | None, start: date, as_of: date) -> pl.LazyFrame:
     return _common(c.contact.filter(pl.col("contact_date").is_between(start, as_of)), c, disabled, as_of).with_columns(
         pl.col("contact_date").alias("DateOfContact"), pl.col("source_code").alias("ContactSource")
@@ -113,7 +118,7 @@ def children_in_need_list(
         .join(cin_plan.with_columns(pl.lit(True).alias("_cin")), on="person_id", how="left")
         .join(last_seen, on="person_id", how="left")
         .join(
-            allocated(c, as_of).rename({"team_id": "AllocatedTeam", "worker_id": "AllocatedWorker"}),
+            _allocated_to(c, as_of),
             on="person_id",
             how="left",
         )
@@ -401,7 +406,7 @@ def children_in_care_list(
         .join(last_missing, on="person_id", how="left")
         .join(uasc, on="person_id", how="left")
         .join(
-            allocated(c, as_of).rename({"team_id": "AllocatedTeam", "worker_id": "AllocatedWorker"}),
+            _allocated_to(c, as_of),
             on="person_id",
             how="left",
         ),
