@@ -28,7 +28,7 @@ _GROUPS = {
 }
 
 
-def _staging_note(c: Column) -> str:
+def staging_note(c: Column) -> str:
     notes = []
     if c.kind == "code" and c.mapping:
         notes.append(f"descriptions mapped to codes ({c.mapping}); unmapped values kept")
@@ -85,7 +85,7 @@ def _table_section(t: Table) -> list[str]:
         "| column | staging type | description | cleaning |",
         "|---|---|---|---|",
     ]
-    out += [f"| `{c.name}` | {c.duckdb_type} | {c.description} | {_staging_note(c)} |" for c in t.columns]
+    out += [f"| `{c.name}` | {c.duckdb_type} | {c.description} | {staging_note(c)} |" for c in t.columns]
     return out
 
 
@@ -167,7 +167,7 @@ def _annex_a_section() -> list[str]:
     return out
 
 
-def _lineage(name: str) -> list[str]:
+def conformed_lineage(name: str) -> list[str]:
     """The staging and conformed tables a conformed table is built from, through the steps between."""
     steps = {step.__name__: step for step in STEPS}
     found: list[str] = []
@@ -190,7 +190,7 @@ def _declared_section(t: Declared) -> list[str]:
     out = ["", f"### {t.qualified if t.layer != 'marts' else t.name}", "", t.description, ""]
     if t.key:
         out += [f"Key: `{', '.join(t.key)}`.", ""]
-    lineage = _lineage(t.name) if t.layer == "conformed" else []
+    lineage = conformed_lineage(t.name) if t.layer == "conformed" else []
     if lineage:
         module = next(step.__module__ for step in STEPS if step.__name__ == t.name)
         out += [f"Built by `{module}.{t.name}` from {', '.join(f'`{r}`' for r in lineage)}.", ""]
