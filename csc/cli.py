@@ -441,5 +441,41 @@ def dictionary(
     _say(f"wrote {out}")
 
 
+@app.command()
+def export(
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds marts.duckdb).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files (created; must be empty).")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet (exact types, for Power BI) or csv (for Excel).")],
+    tables: Annotated[
+        str | None, typer.Option("--tables", help="Comma-separated published tables (default: all of them).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an earlier export's files in --out.")] = False,
+) -> None:
+    """Write the published tables (marts.duckdb) one file each, with manifest.json: rows, columns, sha256 and the
+    publication's run, batch and as-of date. CSV is UTF-8 with a BOM, ISO dates; see docs/analyst-guide.md."""
+    from warehouse.export import ExportError, choose_tables, export_publication
+
+    try:
+        manifest = export_publication(warehouse, out, fmt, choose_tables(tables), overwrite=overwrite)
+    except ExportError as e:
+        _say(f"error: {e}")
+        raise typer.Exit(1) from None
+    for t in manifest["tables"]:
+        _say(f"{t['file']}: {t['rows']:,} rows, {t['columns']} columns")
+    _say(f"wrote {len(manifest['tables'])} tables as of {manifest['as_of']} and {out / 'manifest.json'}")
+
+
+@app.command()
+def catalogue(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML pages (created).")] = Path("catalogue"),
+) -> None:
+    """Write the browsable catalogue: static HTML, offline, of every published table and column with its lineage
+    back to the SSD columns each case system exports, and every indicator with the tables it reads."""
+    from csc.catalogue import write_catalogue
+
+    pages = write_catalogue(out)
+    _say(f"wrote {len(pages)} pages; open {out / 'index.html'}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
