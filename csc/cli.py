@@ -467,7 +467,7 @@ def export(
 
 @app.command()
 def catalogue(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML pages (created).")] = Path("catalogue"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML pages (created).")],
 ) -> None:
     """Write the browsable catalogue: static HTML, offline, of every published table and column with its lineage
     back to the SSD columns each case system exports, and every indicator with the tables it reads."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -159,3 +160,11 @@ def test_the_command_says_in_one_line_what_is_missing(tmp_path):
     assert result.exit_code == 1
     assert result.output.strip() == "error: --format must be one of parquet, csv, not 'xlsx'"
     assert not (tmp_path / "o").exists()
+
+
+def test_the_analyst_guide_answers_with_every_published_table_and_no_other():
+    guide = (Path(__file__).parents[1] / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    section = guide.split("## Which table answers which question")[1].split("\n## ")[0]
+    rows = [line.rsplit("|", 2)[1] for line in section.splitlines() if line.startswith("| ") and "`" in line]
+    named = {name for cell in rows for name in re.findall(r"`([a-z_]+)`", cell)}
+    assert named == {t.name for t in MART_TABLES}
