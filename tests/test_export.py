@@ -168,3 +168,14 @@ def test_the_analyst_guide_answers_with_every_published_table_and_no_other():
     rows = [line.rsplit("|", 2)[1] for line in section.splitlines() if line.startswith("| ") and "`" in line]
     named = {name for cell in rows for name in re.findall(r"`([a-z_]+)`", cell)}
     assert named == {t.name for t in MART_TABLES}
+
+
+def test_overwrite_deletes_nothing_outside_the_folder_whatever_the_manifest_says(warehouse, tmp_path):
+    out = tmp_path / "out"
+    (tmp_path / "precious.txt").write_text("keep")
+    export_publication(warehouse, out, "csv", choose_tables("teams"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["tables"].append({"file": "../precious.txt"})
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    export_publication(warehouse, out, "csv", choose_tables("teams"), overwrite=True)
+    assert (tmp_path / "precious.txt").read_text() == "keep"

@@ -113,7 +113,8 @@ def _previous_export(out: Path) -> list[Path]:
             listed = [t["file"] for t in json.loads(manifest.read_text(encoding="utf-8"))["tables"]]
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ExportError(f"{manifest} is not an export's manifest ({e}); choose an empty or new folder") from None
-    ours = {MANIFEST, *listed}
+    # Only plain names in the folder itself: a manifest naming ../anything must not delete it.
+    ours = {MANIFEST, *(name for name in listed if isinstance(name, str) and Path(name).name == name)}
     others = sorted(p.name for p in out.iterdir() if p.name not in ours)
     if others:
         raise ExportError(
