@@ -79,6 +79,13 @@ def _email(message: Message, sender: str) -> EmailMessage:
     m["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     m.set_content(message.text)
     m.add_alternative(message.html, subtype="html")
+    for a in message.attachments:
+        maintype, _, subtype = a.mime_type.partition("/")
+        if maintype == "text":
+            # quoted-printable, not base64: a CSV is mostly ASCII, and base64 would add a third to the email's size
+            m.add_attachment(a.content.decode("utf-8"), subtype=subtype, filename=a.filename, cte="quoted-printable")
+        else:
+            m.add_attachment(a.content, maintype=maintype, subtype=subtype, filename=a.filename)
     return m
 
 

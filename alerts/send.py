@@ -98,8 +98,10 @@ def send_alerts(
     already_sent: pl.DataFrame | Iterable[Sequence[str | None]] | None,
     settings: AlertSettings,
     logger: AnyLogger | None = None,
+    batch: str | None = None,
 ) -> AlertReport:
-    """Alert each owner to its new exceptions of this run (the pipeline's one call).
+    """Alert each owner to its new exceptions of this run (the pipeline's one call). `batch` names the run's batch
+    in the messages (its extract date: `expectations.quality.alert_batch`).
 
     Without `settings.owners_file` it does nothing and says so in the report. A bad owners file raises
     OwnersConfigError. Delivery failures never raise: they are in the report, and their records are not in
@@ -132,12 +134,18 @@ def send_alerts(
         if new is not None and new.height:
             messages.append(
                 compose_message(
-                    owner, new, rules, run_id=run_id, max_records_per_rule=settings.alert_max_records_per_rule
+                    owner,
+                    new,
+                    rules,
+                    run_id=run_id,
+                    max_records_per_rule=settings.alert_max_records_per_rule,
+                    batch=batch,
+                    attach_over=settings.alert_attach_over,
                 )
             )
         elif settings.alert_send_when_nothing_new:
             still_open = 0 if routed is None else routed.height
-            messages.append(compose_nothing_new(owner, run_id=run_id, open_count=still_open))
+            messages.append(compose_nothing_new(owner, run_id=run_id, open_count=still_open, batch=batch))
 
     deliveries = deliver(messages, settings, logger=logger)
 

@@ -86,6 +86,11 @@ class AlertSettings(BaseSettings):
     alert_fallback_owner: str = Field("performance", description="Receives records no owner claims.")
     alert_send_when_nothing_new: bool = Field(False, description="Send a short 'nothing new' message anyway.")
     alert_max_records_per_rule: int = Field(200, ge=1, description="Records listed per rule in a message.")
+    alert_attach_over: int = Field(
+        50,
+        ge=0,
+        description="A message with more records than this lists each rule's first 10 and attaches them all as CSV.",
+    )
     alert_run_failure_owner: str = Field(
         "pipeline", description="The owner told when a pipeline run fails (else the fallback owner)."
     )

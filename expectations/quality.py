@@ -146,9 +146,40 @@ def rule_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
 
 
 def alert_inputs(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """What the alerts read: the run's exceptions, its rules, and what was alerted before."""
+    """What the alerts read: the run's exceptions (with the team's name, and the allocated worker's name where the
+    case system exports names, else the worker's id), its rules, and what was alerted before."""
     return (
-        con.sql("SELECT * FROM dq.exceptions").pl(),
+        # The worker: the case-holding involvement in the exception's team open at the batch's extract date, most
+        # senior first (the involvement exceptions_with_teams chose the team by). Names go only to the team that
+        # fixes the record, never into marts.duckdb.
+        arrow_frame(
+            con.sql(
+                """
+                WITH batch AS (
+                    SELECT b.extract_date FROM raw.load_batches b
+                    WHERE b.batch_id = (SELECT any_value(batch_id) FROM dq.rule_results WHERE run_id = $1)
+                ),
+                worker AS (
+                    SELECT a.person_id, a.team_id,
+                           first(a.worker_id ORDER BY a.case_holding_rank, a.start_date DESC, a.involvement_id DESC)
+                               AS worker_id
+                    FROM conformed.allocation a, batch
+                    WHERE a.is_case_holding AND a.start_date <= batch.extract_date
+                      AND (a.end_date IS NULL OR a.end_date > batch.extract_date)
+                    GROUP BY a.person_id, a.team_id
+                )
+                SELECT e.*, t.team_name,
+                       coalesce(nullif(trim(p.prof_professional_name), ''), w.worker_id) AS worker
+                FROM dq.exceptions e
+                LEFT JOIN conformed.team t ON t.team_id = e.team_id
+                LEFT JOIN worker w ON w.person_id = e.person_id AND w.team_id = e.team_id
+                LEFT JOIN (SELECT prof_professional_id, any_value(prof_professional_name) AS prof_professional_name
+                           FROM staging.ssd_professionals GROUP BY ALL) p
+                       ON p.prof_professional_id = w.worker_id
+                """,
+                params=[run_id],
+            )
+        ),
         arrow_frame(
             con.sql(
                 "SELECT rule_id, description, severity, owner, indicators FROM dq.rule_results WHERE run_id = ?",
@@ -172,3 +203,16 @@ def record_alerts_sent(con: duckdb.DuckDBPyConnection, sent: pl.DataFrame) -> No
         )
     finally:
         con.unregister("alerts_sent_frame")
+
+
+def alert_batch(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """The run's batch as the alerts name it: its extract date (else its id)."""
+    rows = con.execute(
+        """
+        SELECT coalesce(CAST(b.extract_date AS VARCHAR), r.batch_id)
+        FROM (SELECT any_value(batch_id) AS batch_id FROM dq.rule_results WHERE run_id = ?) r
+        LEFT JOIN raw.load_batches b ON b.batch_id = r.batch_id
+        """,
+        [run_id],
+    ).fetchall()
+    return rows[0][0] if rows else None

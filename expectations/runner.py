@@ -21,11 +21,10 @@ import polars as pl
 
 from declarations.contract import TABLES_BY_NAME
 from declarations.tables import literal, quote
+from expectations.pages import SUMMARY_PAGE, RuleCount, offline_gx_pages, write_pages
 from expectations.rules import BATCH_TABLE, Rule
 from expectations.suites import basic_rules, flag_column, read_suites
 from warehouse.db import arrow_frame
-
-SUMMARY_PAGE = "summary.html"
 
 VIOLATION_SCHEMA = pl.Schema(
     {
@@ -82,7 +81,7 @@ class QualityResult:
     docs_build: DocsBuild | None = None  # set while the Data Docs are still being written
 
     def docs_written(self) -> Path | None:
-        """The Data Docs summary page, once written (waits for a build in the background)."""
+        """The data-quality summary page, once written (waits for a build in the background)."""
         if self.docs_build is not None:
             self.docs_build.wait()
         return self.docs_index
@@ -320,7 +319,8 @@ def run_quality(
 
     def write_docs() -> None:
         build_docs()
-        write_offline_summary(docs_dir, outcomes, as_of)
+        offline_gx_pages(docs_dir, all_rules)
+        write_pages(docs_dir, [RuleCount(o.rule, o.checked, o.failed) for o in outcomes], exceptions, as_of)
 
     result = QualityResult(outcomes=outcomes, exceptions=exceptions, docs_index=docs_dir / SUMMARY_PAGE)
     if docs_in_background:
@@ -328,38 +328,3 @@ def run_quality(
     else:
         write_docs()
     return result
-
-
-def write_offline_summary(docs_dir: Path, outcomes: list[RuleOutcome], as_of: date) -> None:
-    """A summary page that needs no internet: GX's own index builds its table with scripts from CDNs, while its
-    validation pages read fine offline, so this page lists every rule and links to its table's validation page."""
-    pages = {}
-    for page in sorted(docs_dir.glob("validations/*/*/*/*.html")):
-        pages[page.parts[-4].removeprefix("dq_")] = page.relative_to(docs_dir).as_posix()
-    rows = []
-    for o in sorted(outcomes, key=lambda o: (o.failed == 0, o.rule.severity, o.rule.id)):
-        link = pages.get(o.rule.table)
-        table = f'<a href="{html.escape(link)}">{o.rule.table}</a>' if link else o.rule.table
-        colour = "#c62828" if o.failed and o.rule.is_blocking else ("#ef6c00" if o.failed else "#2e7d32")
-        rows.append(
-            f"<tr><td>{html.escape(o.rule.id)}</td><td>{html.escape(o.rule.description)}</td>"
-            f"<td>{o.rule.severity}</td><td>{html.escape(o.rule.owner)}</td>"
-            f"<td>{html.escape(', '.join(o.rule.indicators))}</td><td>{table}</td><td>{o.checked:,}</td>"
-            f'<td style="color:{colour};font-weight:bold">{o.failed:,}</td><td>{o.passed:,}</td></tr>'
-        )
-    failed = sum(1 for o in outcomes if o.failed)
-    path = docs_dir / SUMMARY_PAGE
-    path.write_text(
-        f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Data quality {as_of}</title>
-<style>body{{font-family:Arial,sans-serif;margin:1.5em}}table{{border-collapse:collapse;font-size:.85em}}
-td,th{{border:1px solid #ccc;padding:4px 6px;text-align:left}}th{{background:#263238;color:#fff}}</style></head>
-<body><h1>Data quality, batch as of {as_of}</h1>
-<p>{failed} of {len(outcomes)} rules failed. Each table name links to its Great Expectations validation page. The
-records to fix are in <code>dq_exceptions</code> in <code>marts.duckdb</code>.</p>
-<table><thead><tr><th>Rule</th><th>Description</th><th>Severity</th><th>Owner</th><th>Indicators</th>
-<th>Table</th><th>Checked</th><th>Failed</th><th>Passed</th></tr></thead><tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
-""",
-        encoding="utf-8",
-    )

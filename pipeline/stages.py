@@ -20,7 +20,14 @@ from declarations.catalogue import load_catalogue
 from declarations.comparators import load_comparators
 from declarations.settings import AlertSettings, case_holding_roles, settings
 from expectations.declared import load_rules
-from expectations.quality import QualitySummary, alert_inputs, record_alerts_sent, record_quality, rule_summary
+from expectations.quality import (
+    QualitySummary,
+    alert_batch,
+    alert_inputs,
+    record_alerts_sent,
+    record_quality,
+    rule_summary,
+)
 from expectations.runner import DocsBuild, quiet_gx, run_quality
 from transforms.timescales import Timescales
 from warehouse.batch import Batch, BatchError
@@ -219,7 +226,13 @@ def alert_owners(
     with connect(warehouse_dir) as con:
         exceptions, rules, already_sent = alert_inputs(con, run_id)
         report = send_alerts(
-            exceptions, rules, run_id=run_id, already_sent=already_sent, settings=alert_settings, logger=logger
+            exceptions,
+            rules,
+            run_id=run_id,
+            already_sent=already_sent,
+            settings=alert_settings,
+            logger=logger,
+            batch=alert_batch(con, run_id),
         )
         record_alerts_sent(con, report.rows_to_store)
     return report

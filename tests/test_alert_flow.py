@@ -65,7 +65,8 @@ email = ["performance@council.example"]
     north_mail, south_mail = smtp.to("north@council.example"), smtp.to("south@council.example")
     assert len(north_mail) == 1 and len(south_mail) == 1  # one message per owner
     for mail, mine in ((north_mail[0], set(north)), (south_mail[0], set(south))):
-        text = mail.text
+        # the body lists a rule's first records; with many, every record is in the attached CSV
+        text = mail.text + "".join(a.get_content() for a in mail.message.iter_attachments())
         for (_, record), team in team_of.items():
             # a team-owned record is in its own team's message and never in the other's
             found = re.search(rf"(?<![\w-]){re.escape(record)}(?![\w-])", text) is not None

@@ -4,8 +4,10 @@ a real SMTP conversation (aiosmtpd on 127.0.0.1) and to a real local HTTP webhoo
 from __future__ import annotations
 
 import base64
+import csv
 import email
 import email.policy
+import io
 import json
 import logging
 import os
@@ -246,8 +248,8 @@ def test_send_alerts_over_smtp_each_owner_gets_only_its_records_and_only_once(sm
     (south,) = smtp.to("south@council.example")
     (perf,) = smtp.to("performance@council.example")
     assert north.mail_from == "csc-pipeline@council.example"
-    assert north.message["Subject"] == "Data quality: 2 rules need fixing in Safeguarding North (run run-1)"
-    assert south.message["Subject"] == "Data quality: 1 rule needs fixing in Safeguarding South (run run-1)"
+    assert north.message["Subject"] == "Data quality: 2 records to fix for Safeguarding North (team 105)"
+    assert south.message["Subject"] == "Data quality: 1 record to fix for Safeguarding South (team 106)"
     assert_only(north, {"V-north-1", "V-north-2"})
     assert_only(south, {"V-south-1"})
     assert_only(perf, {"ROLE-north-9", "ROLE-south-8"})  # the role owner gets its rule's records of every team
@@ -281,7 +283,7 @@ def test_nothing_new_message_when_asked(smtp: SmtpServer, tmp_path: Path):
     report = send_alerts(exceptions(*FIRST_RUN), RULES, run_id="run-2", already_sent=first.rows_to_store, settings=cfg)
     assert len(smtp.mails) == 3 and all(a.nothing_new for a in report.alerts)
     (north,) = smtp.to("north@council.example")
-    assert north.message["Subject"] == "Data quality: nothing new for Safeguarding North (run run-2)"
+    assert north.message["Subject"] == "Data quality: nothing new for Safeguarding North"
     assert "2 exceptions reported before still fail" in north.text
     assert report.rows_to_store.is_empty()
 
@@ -382,7 +384,7 @@ def test_webhook_payload_and_failures_do_not_stop_email(
     assert [p[0] for p in posts] == ["/fail/south", "/ok/north"]
     path, content_type, payload = posts[1]
     assert content_type is not None and content_type.startswith("application/json") and set(payload) == {"text"}
-    assert payload["text"].startswith("Data quality: 2 rules need fixing in Safeguarding North (run run-1)")
+    assert payload["text"].startswith("Data quality: 2 records to fix for Safeguarding North (team 105)")
     assert "V-north-1" in payload["text"] and "V-south-1" not in payload["text"]
 
     failed = {(f.owner, f.channel) for f in report.failures}
@@ -483,7 +485,7 @@ def test_unrouted_records_are_reported_and_the_fallback_gets_unclaimed_teams(smt
     report = send_alerts(exceptions(*rows), RULES, run_id="run-1", already_sent=None, settings=with_fallback)
     assert report.unrouted == []
     (perf,) = smtp.to("performance@council.example")
-    assert "V-nowhere" in perf.text and "no owner is configured for their team: 999" in perf.text
+    assert "V-nowhere" in perf.text and "no owner is configured for their team: team 999" in perf.text
 
 
 def test_message_caps_records_per_rule_and_points_to_the_full_list():
@@ -497,7 +499,7 @@ def test_message_caps_records_per_rule_and_points_to_the_full_list():
     rules = RULES.with_columns(pl.col("indicators").str.split(", "))  # a list of refs works too
     message = compose_message(owner, exceptions(*rows), rules, run_id="run-1", max_records_per_rule=3)
     text = message.text
-    assert message.subject == "Data quality: 3 rules need fixing in Safeguarding North (run run-1)"
+    assert message.subject == "Data quality: 9 records to fix for Safeguarding North (team 105)"
     assert (message.record_count, message.rule_count) == (9, 3)
     assert [w for w in ("W000", "W001", "W002", "W003") if w in text] == ["W000", "W001", "W002"]
     assert "... and 4 more" in text and "dq_exceptions" in text and "marts.duckdb" in text
@@ -596,3 +598,70 @@ def test_property_no_owner_receives_a_record_of_a_team_it_does_not_own(case):
     assert sorted(seen) == sorted(frame["record_id"].to_list())
     if fallback in names:
         assert unrouted == []
+
+
+# ------------------------------------------------------------------------------- what the owner reads first
+
+
+def test_the_email_opens_with_counts_per_rule_names_the_team_and_keeps_the_run_id_out_of_the_subject(
+    smtp: SmtpServer, tmp_path: Path
+):
+    cfg = smtp_settings(smtp.port, owners_file(tmp_path))
+    named = exceptions(*FIRST_RUN).with_columns(
+        pl.when(pl.col("team_id") == "105").then(pl.lit("Referral and Assessment")).alias("team_name"),
+        pl.lit("Jo Bloggs").alias("worker"),
+    )
+    run_id = "9a821e38-71dc-46a8-9af2-0edaf9692e51"
+    send_alerts(named, RULES, run_id=run_id, already_sent=None, settings=cfg, batch="2023-08-31")
+    (north,) = smtp.to("north@council.example")
+    subject = north.message["Subject"]
+    assert (
+        subject == "Data quality: 2 records to fix for Safeguarding North (Referral and Assessment) - batch 2023-08-31"
+    )
+    assert run_id not in subject
+    opening = north.text.split("\n1. ")[0]  # before the first rule's section
+    assert "VISIT_DATE_FUTURE: Visit date is after the extract date" in opening
+    assert "WORKER_MISSING: No allocated worker" in opening
+    assert "Referral and Assessment (team 105)" in opening and "worker Jo Bloggs" in north.text
+    assert north.message.get_content_type() == "multipart/alternative"  # no attachment for 2 records
+    assert not [p for p in north.message.iter_attachments()]
+
+
+def test_many_records_come_as_a_csv_whose_rows_are_the_records_guarded_against_formulas(
+    smtp: SmtpServer, tmp_path: Path
+):
+    cfg = smtp_settings(smtp.port, owners_file(tmp_path), alert_attach_over=5)
+    rows = [{"rule_id": "WORKER_MISSING", "record_id": f"W{i:03}", "team_id": "105"} for i in range(30)]
+    rows.append({"rule_id": "VISIT_DATE_FUTURE", "record_id": "V1", "team_id": "105", "value": "=HYPERLINK(1)"})
+    send_alerts(exceptions(*rows), RULES, run_id="run-1", already_sent=None, settings=cfg, batch="2023-08-31")
+    (north,) = smtp.to("north@council.example")
+    (attachment,) = north.message.iter_attachments()
+    assert attachment.get_content_type() == "text/csv"
+    assert attachment.get_filename() == "data-quality-Safeguarding-North-2023-08-31.csv"
+    table = list(csv.DictReader(io.StringIO(attachment.get_content().lstrip("\ufeff"))))
+    assert sorted(r["record_id"] for r in table) == sorted(r["record_id"] for r in rows)
+    (v1,) = [r for r in table if r["record_id"] == "V1"]
+    assert v1["value"] == "'=HYPERLINK(1)" and v1["rule"] == "Visit date is after the extract date"
+    # the body lists each rule's first 10 and says where the rest are
+    assert "W009" in north.text and "W010" not in north.text and "31 records" in north.text
+    assert "data-quality-Safeguarding-North-2023-08-31.csv" in north.text
+
+
+def test_a_hostile_team_name_cannot_inject_headers_or_markup(smtp: SmtpServer, tmp_path: Path):
+    cfg = smtp_settings(smtp.port, owners_file(tmp_path), alert_attach_over=0)
+    hostile = "Evil\r\nBcc: victim@example.com\r\n<script>alert(1)</script>"
+    named = exceptions(*FIRST_RUN).with_columns(pl.lit(hostile).alias("team_name"), pl.lit("=cmd|x").alias("worker"))
+    report = send_alerts(named, RULES, run_id="run-1", already_sent=None, settings=cfg)
+    assert not report.failures
+    assert sorted(a for m in smtp.mails for a in m.rcpt_tos) == [
+        "north@council.example",
+        "performance@council.example",
+        "south@council.example",
+    ]
+    (north,) = smtp.to("north@council.example")
+    assert north.message["Bcc"] is None and "\n" not in north.message["Subject"]
+    assert "Evil Bcc: victim@example.com" in north.message["Subject"]
+    assert "<script>" not in north.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in north.html
+    (attachment,) = north.message.iter_attachments()
+    (row, *_) = csv.DictReader(io.StringIO(attachment.get_content().lstrip("\ufeff")))
+    assert row["team_name"] == hostile and row["worker"] == "'=cmd|x"

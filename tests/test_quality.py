@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -76,9 +78,50 @@ def test_a_known_bad_row_is_reported_by_great_expectations(warehouse, tmp_path):
     assert (tmp_path / "docs" / "index.html").exists()
     assert result.docs_index is not None
     summary = result.docs_index.read_text()
-    assert (
-        result.docs_index.name == "summary.html" and "VIS-T1" in summary and "validations/dq_ssd_cp_visits/" in summary
-    )
+    assert result.docs_index.name == "summary.html" and 'href="rules/VIS-T1.html"' in summary
+    # the rule's page speaks its words and lists its record
+    page = (tmp_path / "docs" / "rules" / "VIS-T1.html").read_text()
+    assert "Visit dated before the child was born" in page and "<td>V1</td>" in page
+
+
+class _Assets(HTMLParser):
+    """Every stylesheet, script, image and font a page asks the browser to fetch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if (
+            tag == "link"
+            and "stylesheet" in (a.get("rel") or "")
+            or tag == "link"
+            and "preload" in (a.get("rel") or "")
+        ):
+            self.urls.append(a.get("href") or "")
+        elif tag in ("script", "img", "source", "iframe") and a.get("src"):
+            self.urls.append(a["src"] or "")
+
+
+def test_data_quality_pages_work_offline_and_speak_the_rules_words(warehouse, tmp_path):
+    rules = parse_rules(RULES.replace("Visit dated before", "Visit <b>dated</b> & before"))
+    with duckdb.connect(str(warehouse / "warehouse.duckdb")) as con:
+        run_quality(con, rules=rules, as_of=AS_OF, docs_dir=tmp_path / "docs", suites=suite_dicts(rules))
+    pages = sorted((tmp_path / "docs").rglob("*.html"))
+    assert len(pages) > 10  # ours and Great Expectations' own
+    for page in pages:
+        parser = _Assets()
+        parser.feed(page.read_text(encoding="utf-8"))
+        remote = [u for u in parser.urls if re.match(r"(https?:)?//", u.strip(), re.IGNORECASE)]
+        assert remote == [], f"{page.relative_to(tmp_path)} loads {remote}"
+        assert "@import" not in page.read_text(encoding="utf-8")
+    # the rule's words, escaped, on the summary, its own page and GX's validation page in place of breaks_VIS-T1
+    words = "Visit &lt;b&gt;dated&lt;/b&gt; &amp; before the child was born"
+    (gx_page,) = (tmp_path / "docs" / "validations" / "dq_ssd_cp_visits").rglob("*.html")
+    for page in (tmp_path / "docs" / "summary.html", tmp_path / "docs" / "rules" / "VIS-T1.html", gx_page):
+        assert words in page.read_text(encoding="utf-8"), page
+    assert (tmp_path / "docs" / "index.html").read_text() == (tmp_path / "docs" / "summary.html").read_text()
 
 
 def test_data_docs_in_a_relative_folder(warehouse, tmp_path, monkeypatch):
