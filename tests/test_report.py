@@ -151,9 +151,21 @@ def test_the_workbook_says_withheld_with_the_reason_and_never_the_figure(tmp_pat
     assert rows["5.18"]["Why"].startswith("13 record(s) in doubt")
     assert rows["5.18"]["Records to fix"].startswith("13 record(s) to fix")
     assert rows["4.7.2"]["Current"] == 88.7 and rows["4.7.2"]["Could be out by"] == "±0.4"
-    by_team = sheet_rows(path, 2)[1:]
-    assert by_team[1][:6] == ["5.18", "T1", "Team One", None, None, "withheld"]
-    assert by_team[0][5] == 80.0 and by_team[0][6] == "±1.0"
+    by_team = sheet_rows(path, 2)
+    assert by_team[0][:5] + by_team[0][11:] == ["Ref", "Measure", "Team id", "Team", "Period", "Num", "Denom"] + [
+        "Value",
+        "Could be out by",
+        "RAG",
+        "Status",
+        "Why",
+    ]
+    no_months = [None] * 6
+    assert by_team[1:] == [
+        ["4.7.2", "CP visits in time", "T1", "Team One", "at month end", *no_months]
+        + [40.0, 50.0, 80.0, "±1.0", "AMBER", "published"],
+        ["5.18", "CLA reviews in time", "T1", "Team One", "at month end", *no_months]
+        + [None, None, "withheld", None, None, "withheld", "a test"],
+    ]
 
 
 def test_names_that_look_like_formulas_or_links_are_written_as_text(tmp_path):
@@ -243,7 +255,7 @@ def test_englands_figure_stands_beside_ours_with_its_year():
         pl.when(pl.col("indicator_ref") == "4.7.2").then(2025).otherwise(None).alias("comparator_year"),
     )
     page = render_html(rows, CATALOGUE, PUBLICATION)
-    assert "<th>England</th>" in page
+    assert '<th scope="col">England</th>' in page
     assert '<td>71.5%<span class="band">2024-25</span></td>' in page
     # only the indicator that has a comparator shows one
     assert page.count('<span class="band">2024-25</span>') == 1
