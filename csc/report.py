@@ -79,6 +79,14 @@ def travel_text(now: float | None, then: float | None, polarity: str) -> str:
     return f"{ARROWS[moved]} {word}" if moved else "\u2013"
 
 
+def travel_words(now: float | None, then: float | None, polarity: str) -> str:
+    """The direction of travel without arrows, for the PDF's core font: "up, better", "down" for a count, "same"."""
+    moved, word = direction(now, then, polarity)
+    if not moved:
+        return "-"
+    return moved if word == moved else f"{moved}, {word}"
+
+
 def logo_image(path: Path) -> tuple[bytes, str]:
     """The council's logo file and its media type; a clear error for a file that is missing or not an image."""
     if not path.is_file():
@@ -700,14 +708,15 @@ def write_excel(
     ws = wb.add_worksheet("Highlight report")
     ws.write(0, 0, f"{council_title}Children's social care performance at {long_date(as_of)}", bold)
     months = trend_months(report)
-    heads = ["Ref", "Performance measure", "Previous FY", "Num", "Denom", "Current", "Could be out by", "Period"]
-    heads += [f"{m:%b %y}" for m in months]
-    heads += ["A year before", f"vs {months[-2]:%b %y}" if len(months) > 1 else "vs month before", "vs a year before"]
-    heads += ["Min", "Upper", "England", "Comparators' year", "RAG", "Status", "Why", "Records in doubt"]
-    heads += ["Records to fix", "Note"]
+    # What the board reads first, up to the note (the printed page); the analysts' columns after it.
+    month_heads = [f"{m:%b %y}" for m in months]
+    heads = ["Ref", "Performance measure", "Period", "A year before", "Previous FY", *month_heads, "Current"]
+    heads += ["Could be out by", "vs month before", "vs a year before", "Min", "Upper", "England", "RAG", "Why"]
+    heads += ["Note", "Num", "Denom", "Comparators' year", "Status", "Records in doubt", "Records to fix"]
     col = {h: i for i, h in enumerate(heads)}
     notes = _notes(catalogue)
     ws.write_row(2, 0, heads, header)
+    ws.set_row(2, 30)
     row, last_section = 3, None
     for r in report.iter_rows(named=True):
         pol = polarity.get(r["indicator_ref"], "higher")
@@ -732,13 +741,13 @@ def write_excel(
             ws.write(row, col["Current"], r["status"])
         ws.write(row, col["Could be out by"], format_band(r["current_value"], r["value_low"], r["value_high"], pol))
         ws.write(row, col["Period"], period_words(r["period_type"]))
-        for n in range(1, TREND_MONTHS + 1):
+        for n, head in enumerate(month_heads, start=1):
             v = r[f"value_month_{n}"]
             if v is not None:
-                ws.write_number(row, col["Period"] + n, v, fmt)
+                ws.write_number(row, col[head], v, fmt)
         month_travel, year_travel = travels(r, pol)
-        ws.write(row, col["A year before"] + 1, month_travel)
-        ws.write(row, col["A year before"] + 2, year_travel)
+        ws.write(row, col["vs month before"], month_travel)
+        ws.write(row, col["vs a year before"], year_travel)
         for head, v in (("Min", r["target_min"]), ("Upper", r["target_upper"]), ("England", r["england_value"])):
             if v is not None:
                 ws.write_number(row, col[head], v, fmt)
@@ -752,14 +761,20 @@ def write_excel(
             ws.write_number(row, col["Records in doubt"], r["records_in_doubt"], num)
         ws.write(row, col["Records to fix"], where_to_fix(r), wrap)
         ws.write(row, col["Note"], notes.get(r["indicator_ref"], ""), wrap)
+        # Excel sizes a wrapped row only when it is edited: the lines the longest wrapped text needs, set here
+        texts = ((r["title"], 44), (r["status_reason"] or "", 32), (notes.get(r["indicator_ref"], ""), 32))
+        ws.set_row(row, 2 + 13 * max(-(-len(text) // width) or 1 for text, width in texts))
         row += 1
-    ws.set_column(0, 0, 8)
-    ws.set_column(1, 1, 50)
-    ws.set_column(2, len(heads), 10)
+    ws.set_column(0, 0, 7)
+    ws.set_column(1, 1, 44)
+    ws.set_column(2, len(heads), 9)
+    for head in ("Period", "vs month before", "vs a year before"):
+        ws.set_column(col[head], col[head], 15)
     for head in ("Why", "Records to fix", "Note"):
-        ws.set_column(col[head], col[head], 36)
+        ws.set_column(col[head], col[head], 32)
     ws.freeze_panes(3, 2)
     _page_setup(ws, "Highlight report", council, as_of, 2)
+    ws.print_area(0, 0, row - 1, col["Note"])
 
     # Each team's six months and its figure now, so a team's trend reads along one row.
     names = dict(zip(teams["team_id"], teams["team_name"], strict=True))
@@ -927,12 +942,14 @@ def write_pdf(
     section_style = FontFace(emphasis="BOLD", fill_color=(236, 239, 241))
     rag_styles = {k: FontFace(emphasis="BOLD", color=RAG_COLOURS[k], fill_color=RAG_FILLS[k]) for k in RAG_FILLS}
 
-    def table(heads: list[str], rows: list, widths: list[float]) -> None:
+    def table(heads: list[str], rows: list, widths: list[float], text_columns: int) -> None:
+        """A table whose heading row repeats on every page; the first ``text_columns`` columns are words (left),
+        the rest figures (right)."""
         with pdf.table(
             col_widths=widths,
             headings_style=heading_style,
-            line_height=3.2,
-            text_align="LEFT",
+            line_height=2.9,
+            text_align=tuple("LEFT" if i < text_columns else "RIGHT" for i in range(len(widths))),
             repeat_headings=1,
             padding=0.6,
             width=sum(widths),
@@ -980,7 +997,7 @@ def write_pdf(
     pdf.ln(1)
     heads = headline_heads(report, as_of)
     widths = (
-        [10.0, 56.0, 16.0, 13.0, 12.0] + [11.0] * len(trend_months(report)) + [20.0, 0.0, 16.0, 16.0, 22.0, 13.0, 13.0]
+        [10.0, 66.0, 16.0, 11.0, 12.0] + [10.0] * len(trend_months(report)) + [16.0, 0.0, 16.0, 16.0, 24.0, 11.0, 13.0]
     )
     keep = [i for i, w in enumerate(widths) if w]  # the sparkline stays in the HTML
     months = trend_months(report)
@@ -995,7 +1012,10 @@ def write_pdf(
             if r["section"] != section:
                 section = r["section"]
                 rows.append((section, section_style, None))
-            month_travel, year_travel = travels(r, pol)
+            month_travel, year_travel = (
+                travel_words(r[f"value_month_{TREND_MONTHS}"], then, pol)
+                for then in (r[f"value_month_{TREND_MONTHS - 1}"], r["value_year_ago"])
+            )
             rag = r["rag"] or ""
             cells = [
                 r["indicator_ref"],
@@ -1018,14 +1038,14 @@ def write_pdf(
         return rows
 
     pdf.set_font("Helvetica", "", 6.5)
-    table([heads[i] for i in keep], headline_rows("highlight"), [widths[i] for i in keep])
+    table([heads[i] for i in keep], headline_rows("highlight"), [widths[i] for i in keep], 3)
     wider = headline_rows("wider")
     if wider:
         pdf.add_page()
         pdf.set_font("Helvetica", "B", 11)
         pdf.cell(0, 6, "Wider measures", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 6.5)
-        table([heads[i] for i in keep], wider, [widths[i] for i in keep])
+        table([heads[i] for i in keep], wider, [widths[i] for i in keep], 3)
 
     columns, team_rows = team_matrix(values, teams, report, as_of)
     if team_rows:
@@ -1047,7 +1067,7 @@ def write_pdf(
             + [team_figure(by_team.get(t), polarity.get(r["indicator_ref"], "higher")) for t, _ in columns]
             for r, by_team in team_rows
         ]
-        table(["Ref", "Measure"] + [name for _, name in columns], rows, [10.0, 52.0] + [team_width] * len(columns))
+        table(["Ref", "Measure"] + [name for _, name in columns], rows, [10.0, 52.0] + [team_width] * len(columns), 2)
 
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 11)
@@ -1055,7 +1075,7 @@ def write_pdf(
     pdf.set_font("Helvetica", "", 6.5)
     definitions = definition_rows(catalogue)
     heads_d = ["Ref", "Measure", "Period", "Better when", "Targets and RAG", "Timescales", "Note"]
-    table(heads_d, [[d[h] for h in heads_d] for d in definitions], [12.0, 70.0, 22.0, 30.0, 45.0, 45.0, 53.0])
+    table(heads_d, [[d[h] for h in heads_d] for d in definitions], [12.0, 70.0, 22.0, 30.0, 45.0, 45.0, 53.0], 7)
     pdf.output(str(path))
     return pdf.pages_count
 
