@@ -160,6 +160,11 @@ def _target(value: float | None, polarity: str) -> str:
     return f"{value:g}%" if polarity in ("higher", "lower") else f"{value:g}"
 
 
+def measure_title(title: str, polarity: str) -> str:
+    """The measure's title, saying when lower is better (unless the title says so already)."""
+    return title if polarity != "lower" or "lower is better" in title else f"{title} (lower is better)"
+
+
 def targets_text(r: dict, polarity: str) -> str:
     """The minimum and upper targets in one phrase ("min 80% / upper 90%"), or nothing for a count or rate."""
     if r.get("target_min") is None and r.get("target_upper") is None:
@@ -269,7 +274,7 @@ def _headline_row(r: dict, pol: str, notes: dict[str, str], months: list[date]) 
     return (
         "<tr>"
         f'<td class="ref">{html.escape(r["indicator_ref"])}</td>'
-        f'<td class="title">{html.escape(r["title"])}{" (lower is better)" if pol == "lower" else ""}{reason}</td>'
+        f'<td class="title">{html.escape(measure_title(r["title"], pol))}{reason}</td>'
         f'<td class="period">{html.escape(period_words(r["period_type"]))}</td>'
         f"<td>{format_value(r.get('value_year_ago'), pol)}</td>"
         f"<td>{format_value(r['previous_financial_year'], pol)}</td>"
@@ -280,7 +285,7 @@ def _headline_row(r: dict, pol: str, notes: dict[str, str], months: list[date]) 
         + f'<td class="current">{current}</td>'
         f'<td class="trend">{sparkline(trend, width=70, height=20)}</td>'
         f"{_travel_cell(month_travel)}{_travel_cell(year_travel)}"
-        f'<td class="target">{html.escape(targets_text(r, pol))}</td>'
+        f'<td class="target">{"<br>".join(html.escape(t) for t in targets_text(r, pol).split(" / "))}</td>'
         f"<td>{comparator(r, pol)}</td>"
         f"{_rag_cell(r)}"
         "</tr>"
@@ -451,15 +456,16 @@ table {{ border-collapse: collapse; font-size: 0.85em; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 5px; text-align: right; vertical-align: middle; }}
 th {{ background: #263238; color: #ffffff; font-weight: normal; text-align: center; }}
 td.title, td.text {{ text-align: left; }}
-td.title {{ min-width: 16em; max-width: 26em; }}
+td.title {{ min-width: 14em; max-width: 24em; }}
+table.headline {{ width: 100%; }}
 td.period, td.ref, td.target {{ text-align: left; }}
-td.period, td.travel, span.band, table.teams td {{ white-space: nowrap; }}
+td.period, td.travel, td.target, span.band, table.teams td {{ white-space: nowrap; }}
 td.travel {{ text-align: left; white-space: nowrap; }}
 td.better {{ color: #1b5e20; }}
 td.worse {{ color: #b71c1c; }}
 tr.section td {{ background: #eceff1; color: #222; font-weight: bold; text-align: left; }}
 td.current {{ font-weight: bold; }}
-td.rag {{ font-weight: bold; text-transform: uppercase; text-align: center; }}
+td.rag {{ font-weight: bold; text-transform: uppercase; text-align: center; padding-left: 8px; }}
 {
     chr(10).join(
         f"td.rag-{k} {{ background: {RAG_FILLS[k]}; color: {RAG_COLOURS[k]}; "
@@ -1019,7 +1025,7 @@ def write_pdf(
             rag = r["rag"] or ""
             cells = [
                 r["indicator_ref"],
-                r["title"] + (" (lower is better)" if pol == "lower" else ""),
+                measure_title(r["title"], pol),
                 period_words(r["period_type"]),
                 format_value(r["value_year_ago"], pol),
                 format_value(r["previous_financial_year"], pol),
