@@ -378,12 +378,12 @@ def report(
 ) -> None:
     """Write the highlight report from the published marts: an HTML page (readable offline), its PDF and an Excel
     workbook."""
-    from csc.report import write_reports
+    from csc.report import LogoError, write_reports
     from warehouse.marts import marts_path
 
     try:
         html_path, xlsx_path, text = write_reports(marts_path(warehouse), out or warehouse)
-    except (FileNotFoundError, ValueError) as e:  # no publication yet, or CSC_COUNCIL_LOGO is not an image
+    except (FileNotFoundError, LogoError) as e:  # no publication yet, or no logo at CSC_COUNCIL_LOGO
         _say(f"error: {e}")
         raise typer.Exit(1) from None
     typer.echo(text)

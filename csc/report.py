@@ -87,16 +87,20 @@ def travel_words(now: float | None, then: float | None, polarity: str) -> str:
     return moved if word == moved else f"{moved}, {word}"
 
 
+class LogoError(ValueError):
+    """CSC_COUNCIL_LOGO is not a file the report can embed."""
+
+
 def logo_image(path: Path) -> tuple[bytes, str]:
     """The council's logo file and its media type; a clear error for a file that is missing or not an image."""
     if not path.is_file():
         raise FileNotFoundError(f"CSC_COUNCIL_LOGO={path}: no such file")
     data = path.read_bytes()
     if len(data) > LOGO_MAX_BYTES:
-        raise ValueError(f"CSC_COUNCIL_LOGO={path}: {len(data):,} bytes; a logo must be under {LOGO_MAX_BYTES:,}")
+        raise LogoError(f"CSC_COUNCIL_LOGO={path}: {len(data):,} bytes; a logo must be under {LOGO_MAX_BYTES:,}")
     mime = next((m for magic, m in LOGO_TYPES.items() if data.startswith(magic)), None)
     if mime is None:
-        raise ValueError(f"CSC_COUNCIL_LOGO={path}: not a PNG, JPEG or GIF image")
+        raise LogoError(f"CSC_COUNCIL_LOGO={path}: not a PNG, JPEG or GIF image")
     return data, mime
 
 
@@ -1067,7 +1071,7 @@ def write_pdf(
             new_y="NEXT",
         )
         pdf.set_font("Helvetica", "", 6)
-        team_width = (pdf.epw - 62) / max(len(columns), 1)
+        team_width = int((pdf.epw - 62) / max(len(columns), 1) * 100) / 100  # rounded down: within the page
         rows = [
             [r["indicator_ref"], r["title"]]
             + [team_figure(by_team.get(t), polarity.get(r["indicator_ref"], "higher")) for t, _ in columns]

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from csc.report import (
+    LogoError,
     definition_rows,
     direction,
     format_band,
@@ -395,7 +396,7 @@ def test_the_logo_is_embedded_and_a_wrong_file_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="CSC_COUNCIL_LOGO=.*missing.png: no such file"):
         logo_data_uri(tmp_path / "missing.png")
     (tmp_path / "logo.txt").write_text("not a picture")
-    with pytest.raises(ValueError, match="not a PNG, JPEG or GIF image"):
+    with pytest.raises(LogoError, match="not a PNG, JPEG or GIF image"):
         logo_data_uri(tmp_path / "logo.txt")
 
 
