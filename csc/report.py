@@ -952,14 +952,18 @@ def write_pdf(
     section_style = FontFace(emphasis="BOLD", fill_color=(236, 239, 241))
     rag_styles = {k: FontFace(emphasis="BOLD", color=RAG_COLOURS[k], fill_color=RAG_FILLS[k]) for k in RAG_FILLS}
 
-    def table(heads: list[str], rows: list, widths: list[float], text_columns: int) -> None:
-        """A table whose heading row repeats on every page; the first ``text_columns`` columns are words (left),
-        the rest figures (right)."""
+    def table(heads: list[str], rows: list, widths: list[float], aligns: str | int) -> None:
+        """A table whose heading row repeats on every page. ``aligns``: a letter a column (L, R, C), or how many
+        columns of words (left) come before the figures (right)."""
+        if isinstance(aligns, int):
+            aligns = "L" * aligns + "R" * (len(widths) - aligns)
+        assert len(aligns) == len(widths), (aligns, widths)
+        names = {"L": "LEFT", "R": "RIGHT", "C": "CENTER"}
         with pdf.table(
             col_widths=widths,
             headings_style=heading_style,
             line_height=2.9,
-            text_align=tuple("LEFT" if i < text_columns else "RIGHT" for i in range(len(widths))),
+            text_align=tuple(names[a] for a in aligns),
             repeat_headings=1,
             padding=0.6,
             width=sum(widths),
@@ -1048,14 +1052,15 @@ def write_pdf(
         return rows
 
     pdf.set_font("Helvetica", "", 6.5)
-    table([heads[i] for i in keep], headline_rows("highlight"), [widths[i] for i in keep], 3)
+    aligns = "LLL" + "R" * (len(keep) - 8) + "LLLRC"  # words, figures to Now, travel and target, England, RAG
+    table([heads[i] for i in keep], headline_rows("highlight"), [widths[i] for i in keep], aligns)
     wider = headline_rows("wider")
     if wider:
         pdf.add_page()
         pdf.set_font("Helvetica", "B", 11)
         pdf.cell(0, 6, "Wider measures", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 6.5)
-        table([heads[i] for i in keep], wider, [widths[i] for i in keep], 3)
+        table([heads[i] for i in keep], wider, [widths[i] for i in keep], aligns)
 
     columns, team_rows = team_matrix(values, teams, report, as_of)
     if team_rows:
