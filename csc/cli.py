@@ -309,7 +309,7 @@ def demo(
 
     day, lists = build_annex_a(warehouse_dir, load_catalogue(settings().indicator_catalogue))
     annex = write_annex_a(lists, folder / "annex-a", as_of=day, months=6)
-    _say(f"\nReport: {html_path} and {xlsx_path}")
+    _say(f"\nReport: {html_path}, {html_path.with_suffix('.pdf')} and {xlsx_path}")
     _say(f"Ofsted's Annex A lists: {annex[0]} and {len(annex) - 1} CSVs (personal data: dates of birth)")
     _say(f"Explore: duckdb -readonly {marts_path(warehouse_dir)}  (indicator_values, indicator_records, ...)")
 
@@ -376,17 +376,18 @@ def report(
     warehouse: Annotated[Path, typer.Option("--warehouse", help="Warehouse folder (holds marts.duckdb).")],
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the report files (default: warehouse).")] = None,
 ) -> None:
-    """Write the highlight report from the published marts: an HTML page (readable offline) and an Excel workbook."""
-    from csc.report import write_reports
+    """Write the highlight report from the published marts: an HTML page (readable offline), its PDF and an Excel
+    workbook."""
+    from csc.report import LogoError, write_reports
     from warehouse.marts import marts_path
 
     try:
         html_path, xlsx_path, text = write_reports(marts_path(warehouse), out or warehouse)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, LogoError) as e:  # no publication yet, or no logo at CSC_COUNCIL_LOGO
         _say(f"error: {e}")
         raise typer.Exit(1) from None
     typer.echo(text)
-    _say(f"wrote {html_path} and {xlsx_path}")
+    _say(f"wrote {html_path}, its PDF {html_path.with_suffix('.pdf')} and {xlsx_path}")
 
 
 @app.command("annex-a")

@@ -170,6 +170,16 @@ MART_TABLES: tuple[Declared, ...] = (
                 Field(f"value_month_{n}", "DOUBLE", f"Value at month end {n}; null when withheld or unavailable then.")
                 for n in _MONTHS
             ],
+            Field(
+                "month_end_year_ago",
+                "DATE",
+                "The same month end a year before month_end_6, for the board's direction of travel over a year.",
+            ),
+            Field(
+                "value_year_ago",
+                "DOUBLE",
+                "Value at month_end_year_ago; null when withheld or unavailable then.",
+            ),
             Field("target_min", "DOUBLE", "Minimum target."),
             Field("target_upper", "DOUBLE", "Upper target."),
             Field("rag", "VARCHAR", "RAG now."),

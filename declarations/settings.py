@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         description="An open case with no visit, review or plan change for more than this many days is on the "
         "drift list (marts.drift_list); the default is the longest regular visiting timescale, six weeks.",
     )
+    council_name: str = Field(
+        "", description="The council's name, at the head of the board report (HTML, PDF and workbook)."
+    )
+    council_logo: Path | None = Field(
+        None,
+        description="The council's logo for the board report (a PNG, JPEG or GIF file), embedded in the HTML and "
+        "the PDF so that each stays one file.",
+    )
     prefect_port: int = Field(
         4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
     )

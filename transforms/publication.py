@@ -36,6 +36,7 @@ def highlight_report(
 
     months = trend_month_ends(as_of)
     fy_end = financial_year_start(as_of) - timedelta(days=1)
+    year_ago = month_end(months_before(months[-1], 12))
     rows = []
     for ind in cat.indicators:
         now = by_key.get((ind.ref, as_of), {})
@@ -54,6 +55,8 @@ def highlight_report(
         }
         row |= {f"month_end_{n}": m for n, m in enumerate(months, start=1)}
         row |= {f"value_month_{n}": shown(ind.ref, m) for n, m in enumerate(months, start=1)}
+        # a year before the latest month end: one of the 13 months period_ends computes, so a published figure
+        row |= {"month_end_year_ago": year_ago, "value_year_ago": shown(ind.ref, year_ago)}
         row |= {
             "target_min": ind.target_min,
             "target_upper": ind.target_upper,
