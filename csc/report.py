@@ -411,6 +411,8 @@ def definition_rows(catalogue: pl.DataFrame) -> list[dict[str, str]]:
         {
             "Ref": row["indicator_ref"],
             "Measure": row["title"],
+            "Counts": row.get("counts") or "",
+            "Out of": row.get("out_of") or "",
             "Section": row["section"],
             "Period": period_words(row["period_type"]),
             "Better when": POLARITY_WORDS.get(row["polarity"], row["polarity"]),
@@ -424,7 +426,7 @@ def definition_rows(catalogue: pl.DataFrame) -> list[dict[str, str]]:
 
 def render_definitions(catalogue: pl.DataFrame, publication: dict, council: str) -> str:
     rows = definition_rows(catalogue)
-    heads = ["Ref", "Measure", "Period", "Better when", "Targets and RAG", "Timescales", "Note"]
+    heads = ["Ref", "Measure", "Counts", "Out of", "Period", "Better when", "Targets and RAG", "Timescales", "Note"]
     head = "".join(f'<th scope="col">{h}</th>' for h in heads)
     body = "\n".join(
         "<tr>" + "".join(f'<td class="text">{html.escape(r[h])}</td>' for h in heads) + "</tr>" for r in rows
@@ -889,7 +891,16 @@ def write_excel(
     ws4.write_row(0, 0, heads4, header)
     for i, d in enumerate(definitions, start=1):
         ws4.write_row(i, 0, list(d.values()), wrap)
-    widths = {"Ref": 8, "Measure": 44, "Section": 20, "Period": 14, "Better when": 18, "Targets and RAG": 30}
+    widths = {
+        "Ref": 8,
+        "Measure": 44,
+        "Counts": 40,
+        "Out of": 40,
+        "Section": 20,
+        "Period": 14,
+        "Better when": 18,
+        "Targets and RAG": 30,
+    }
     for c, h in enumerate(heads4):
         ws4.set_column(c, c, widths.get(h, 36))
     ws4.freeze_panes(1, 2)
@@ -1089,8 +1100,9 @@ def write_pdf(
     pdf.cell(0, 6, "Definitions", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 6.5)
     definitions = definition_rows(catalogue)
-    heads_d = ["Ref", "Measure", "Period", "Better when", "Targets and RAG", "Timescales", "Note"]
-    table(heads_d, [[d[h] for h in heads_d] for d in definitions], [12.0, 70.0, 22.0, 30.0, 45.0, 45.0, 53.0], 7)
+    heads_d = ["Ref", "Measure", "Counts", "Out of", "Period", "Better when", "Targets and RAG", "Timescales", "Note"]
+    widths_d = [12.0, 45.0, 40.0, 40.0, 18.0, 20.0, 36.0, 34.0, 32.0]
+    table(heads_d, [[d[h] for h in heads_d] for d in definitions], widths_d, 7)
     pdf.output(str(path))
     return pdf.pages_count
 

@@ -34,6 +34,10 @@ class Indicator:
     requires: tuple[str, ...] = ()
     # What the board must know to read the figure (printed under it in the report).
     note: str = ""
+    # The measure in words for the definitions page: what is counted (the numerator, or the count itself) and out of
+    # what (the denominator; empty for counts and rates).
+    counts: str = ""
+    out_of: str = ""
     # The function (``transforms.indicators``) that lists the records behind the figure; a rate names its count's.
     definition: str = ""
     # Which part of the report: the seed report's highlight indicators, or the wider measures after them.
@@ -84,6 +88,8 @@ _KNOWN = {
     "target_upper",
     "requires",
     "note",
+    "counts",
+    "out_of",
     "definition",
     "part",
 }
@@ -114,6 +120,8 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
             raise CatalogueError(f"{where}: period_type must be one of {', '.join(PERIOD_TYPES)}")
         if entry.get("part", "highlight") not in PARTS:
             raise CatalogueError(f"{where}: part must be one of {', '.join(PARTS)}")
+        if entry.get("out_of") and entry["polarity"] in ("count", "rate"):
+            raise CatalogueError(f"{where}: a count or rate has no denominator, so no out_of")
         if entry["polarity"] not in POLARITIES:
             raise CatalogueError(f"{where}: polarity must be one of {', '.join(POLARITIES)}")
         has_targets = "target_min" in entry and "target_upper" in entry
@@ -135,6 +143,8 @@ def parse_catalogue(text: str, *, source: str = "<text>") -> Catalogue:
                 params={k: v for k, v in entry.items() if k not in _KNOWN},
                 requires=tuple(_check_requirement(where, r) for r in entry.get("requires", ())),
                 note=str(entry.get("note", "")),
+                counts=str(entry.get("counts", "")),
+                out_of=str(entry.get("out_of", "")),
                 definition=str(entry["definition"]),
                 part=str(entry.get("part", "highlight")),
             )

@@ -213,6 +213,8 @@ MART_TABLES: tuple[Declared, ...] = (
             Field(
                 "part", "VARCHAR", "highlight (the seed report's indicators) or wider (the second part of the report)."
             ),
+            Field("counts", "VARCHAR", "What is counted, in words: the numerator, or the count itself."),
+            Field("out_of", "VARCHAR", "Out of what, in words: the denominator (null for counts and rates)."),
         ),
     ),
     Declared(

@@ -379,3 +379,17 @@ def test_catalogue_rejects_what_a_council_might_get_wrong():
     assert wider == [f"7.{n}" for n in range(1, 12)]
     with pytest.raises(CatalogueError, match="part must be one of"):
         parse_catalogue(good + 'period_type = "snapshot"\npolarity = "count"\npart = "extra"\n')
+
+
+def test_every_shipped_measure_says_in_words_what_it_counts_and_out_of_what():
+    """The definitions page reads these; a measure added without them would show the board a blank row."""
+    for i in CATALOGUE.indicators:
+        assert i.counts, i.ref
+        assert bool(i.out_of) == i.is_percentage, i.ref
+    good = (
+        '[settings]\nchild_population = 1000\n[[indicator]]\nref = "9"\ntitle = "t"\nsection = "s"\n'
+        'definition = "cp_count_1_3"\nperiod_type = "snapshot"\npolarity = "count"\ncounts = "children"\n'
+    )
+    assert parse_catalogue(good).indicators[0].counts == "children"
+    with pytest.raises(CatalogueError, match="no out_of"):
+        parse_catalogue(good + 'out_of = "children"\n')

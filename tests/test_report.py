@@ -90,6 +90,8 @@ CATALOGUE = pl.DataFrame(
         "target_upper": [90.0, 95.0],
         "timescales": ["{}", "{}"],
         "note": [None, "Earlier months are indicative."],
+        "counts": ["children on a CP plan seen in time", "reviews held by their due date"],
+        "out_of": ["children on a CP plan", "CLA reviews due"],
     }
 )
 PUBLICATION = {"as_of": AS_OF, "batch_id": "b1", "published_at": datetime(2023, 9, 1, 6, 0), "run_id": "r1"}
@@ -525,6 +527,8 @@ def test_definitions_are_in_words():
         {
             "Ref": "4.7.2",
             "Measure": "CP visits in time",
+            "Counts": "children on a CP plan seen in time",
+            "Out of": "children on a CP plan",
             "Section": "Visits",
             "Period": "at month end",
             "Better when": "higher is better",
@@ -535,6 +539,8 @@ def test_definitions_are_in_words():
         {
             "Ref": "5.18",
             "Measure": "CLA reviews in time",
+            "Counts": "reviews held by their due date",
+            "Out of": "CLA reviews due",
             "Section": "Reviews",
             "Period": "at month end",
             "Better when": "lower is better",
@@ -545,6 +551,7 @@ def test_definitions_are_in_words():
     ]
     page = render_html(report_rows(), catalogue, PUBLICATION)
     assert '<td class="text">timescale: 10 working days; window: 56 days</td>' in page
+    assert '<td class="text">children on a CP plan seen in time</td><td class="text">children on a CP plan</td>' in page
 
 
 def pdf_pages_and_text(pdf: bytes) -> tuple[int, list[str]]:
@@ -651,10 +658,23 @@ def test_the_definitions_sheet_is_in_words(tmp_path):
     path = tmp_path / "report.xlsx"
     write_excel(path, report_rows(), TEAM_VALUES, CATALOGUE, TEAMS, AS_OF)
     rows = sheet_rows(path, 4)
-    assert rows[0] == ["Ref", "Measure", "Section", "Period", "Better when", "Targets and RAG", "Timescales", "Note"]
+    assert rows[0] == [
+        "Ref",
+        "Measure",
+        "Counts",
+        "Out of",
+        "Section",
+        "Period",
+        "Better when",
+        "Targets and RAG",
+        "Timescales",
+        "Note",
+    ]
     assert rows[1] == [
         "4.7.2",
         "CP visits in time",
+        "children on a CP plan seen in time",
+        "children on a CP plan",
         "Visits",
         "at month end",
         "higher is better",

@@ -141,21 +141,12 @@ def catalogue_frame(cat: Catalogue) -> pl.DataFrame:
                 "timescales": json.dumps(i.params, sort_keys=True),
                 "note": i.note or None,
                 "part": i.part,
+                "counts": i.counts or None,
+                "out_of": i.out_of or None,
             }
             for i in cat.indicators
         ],
-        schema={
-            "indicator_ref": pl.String,
-            "section": pl.String,
-            "title": pl.String,
-            "period_type": pl.String,
-            "polarity": pl.String,
-            "target_min": pl.Float64,
-            "target_upper": pl.Float64,
-            "timescales": pl.String,
-            "note": pl.String,
-            "part": pl.String,
-        },
+        schema=MARTS_BY_NAME["indicator_catalogue"].polars_schema(),
     )
 
 
