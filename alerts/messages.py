@@ -79,7 +79,10 @@ class Message:
 
     @property
     def webhook_text(self) -> str:
-        text = f"{self.subject}\n\n{self.text}"
+        # A chat message carries no file: the body's "attached" means the e-mail's attachment, so say so.
+        files = ", ".join(a.filename for a in self.attachments)
+        where = f"\n(The CSV named below is attached to the e-mail only: {files}.)" if files else ""
+        text = f"{self.subject}{where}\n\n{self.text}"
         if len(text) <= WEBHOOK_MAX_CHARS:
             return text
         cut = text.rfind("\n", 0, WEBHOOK_MAX_CHARS - 200)

@@ -665,3 +665,12 @@ def test_a_hostile_team_name_cannot_inject_headers_or_markup(smtp: SmtpServer, t
     (attachment,) = north.message.iter_attachments()
     (row, *_) = csv.DictReader(io.StringIO(attachment.get_content().lstrip("\ufeff")))
     assert row["team_name"] == hostile and row["worker"] == "'=cmd|x"
+
+
+def test_a_chat_message_says_the_csv_is_on_the_email_only():
+    owner = Owner(name="Safeguarding North", email=("north@council.example",))
+    rows = [{"rule_id": "WORKER_MISSING", "record_id": f"W{i:03}", "team_id": "105"} for i in range(3)]
+    attached = compose_message(owner, exceptions(*rows), RULES, run_id="r", batch="2023-08-31", attach_over=1)
+    plain = compose_message(owner, exceptions(*rows), RULES, run_id="r", batch="2023-08-31", attach_over=10)
+    assert "attached to the e-mail only: data-quality-Safeguarding-North-2023-08-31.csv" in attached.webhook_text
+    assert "e-mail only" not in plain.webhook_text and not plain.attachments
