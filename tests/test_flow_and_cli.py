@@ -56,6 +56,46 @@ def test_nightly_flow_loads_raw_and_staging_and_a_second_run_adds_nothing(prefec
 
 
 @pytest.mark.slow
+def test_a_degraded_run_is_named_after_its_batch_shows_its_artifacts_and_ends_degraded(prefect_harness, tmp_path):
+    from datetime import date
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.nightly import nightly_load, run_summary
+
+    batch = write_batch(  # no file for ssd_cla_episodes and the other required tables: degraded
+        tmp_path / "council-x_20230831",
+        {
+            "ssd_cp_visits.csv": CP_VISITS_HEADER + "V1,P1,CP1,31/08/2023,Y,N,N\nV2,P1,CP1,2023-08-02,Y,N\n",
+            "ssd_person.csv": PERSON_HEADER + "P1,,,A,B,F,,,2015-01-01,,,,,,,\n",
+        },
+    )
+    wh = tmp_path / "wh"
+    state = nightly_load(batch, wh, as_of=date(2023, 8, 31), return_state=True)
+    assert state.is_failed() and state.name == "Degraded", state
+    assert "files missing: " in str(state.message) and "ssd_cla_episodes" in str(state.message)
+    summary = run_summary(state)  # what could be published was
+    assert summary.degraded and (wh / "marts.duckdb").exists()
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+        )
+    assert run.name == "council-x_20230831 as of 2023-08-31"
+    markdown = {a.key: a.data for a in artifacts}["csc-run-summary"]
+    assert isinstance(markdown, str) and "**Degraded**" in markdown
+    visits = summary.load.files[[f.table_name for f in summary.load.files].index("ssd_cp_visits")]
+    assert visits.rows_rejected == 1  # the line a column short
+    assert f"| ssd_cp_visits | ssd_cp_visits.csv | {visits.status} | 1 | 1 |" in markdown
+    assert "| ssd_cla_episodes |  | missing | 0 | 0 |" in markdown
+    for ref in summary.published.withheld:
+        assert f"| {ref} | withheld |" in markdown or ref.endswith(".rate")
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:  # a degraded load is no failure
+        assert con.execute("SELECT status FROM ops.runs").fetchall() == [("completed",)]
+
+
+@pytest.mark.slow
 def test_csc_run_exit_status_and_messages(prefect_harness, tmp_path):
     wh = str(tmp_path / "wh")
     unmarked = write_batch(tmp_path / "u", {"ssd_person.csv": PERSON_HEADER}, ready=False)
