@@ -77,8 +77,10 @@ def test_a_degraded_run_is_named_after_its_batch_shows_its_artifacts_and_ends_de
     assert "files missing: " in str(state.message) and "ssd_cla_episodes" in str(state.message)
     summary = run_summary(state)  # what could be published was
     assert summary.degraded and (wh / "marts.duckdb").exists()
+    run_id = state.state_details.flow_run_id
+    assert run_id is not None
     with get_client(sync_client=True) as client:
-        run = client.read_flow_run(state.state_details.flow_run_id)
+        run = client.read_flow_run(run_id)
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
         )
