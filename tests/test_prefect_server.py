@@ -18,7 +18,17 @@ def test_csc_run_records_its_flow_run_on_a_running_prefect_server(prefect_server
     batch = write_batch(tmp_path / "b", {"ssd_cp_visits.csv": CP_VISITS_HEADER + "V1,P1,CP1,2023-08-31,Y,N,N\n"})
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_HOME": str(tmp_path / "client_home")}
     result = subprocess.run(
-        [*CSC, "run", "--batch", str(batch), "--warehouse", str(tmp_path / "wh"), "--as-of", "2023-08-31"],
+        [
+            *CSC,
+            "run",
+            "--batch",
+            str(batch),
+            "--warehouse",
+            str(tmp_path / "wh"),
+            "--as-of",
+            "2023-08-31",
+            "--create-warehouse",
+        ],
         env=env,
         capture_output=True,
         text=True,
