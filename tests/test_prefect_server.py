@@ -43,6 +43,9 @@ def test_csc_run_records_its_flow_run_on_a_running_prefect_server(prefect_server
         for r in _api(prefect_server, "/flow_runs/filter", {"limit": 200})
         if str(tmp_path / "wh") in str(r["parameters"].get("warehouse_dir"))
     ]
-    assert [(r["name"] != "", r["state_type"]) for r in runs] == [(True, "COMPLETED")]
+    # named after the batch, and not green: the missing tables left it Degraded
+    assert [(r["name"], r["state_type"], r["state_name"]) for r in runs] == [
+        ("b as of 2023-08-31", "FAILED", "Degraded")
+    ]
     # (its flow by the run's id: other tests on the shared server register flows of their own)
     assert _api(prefect_server, f"/flows/{runs[0]['flow_id']}")["name"] == "csc-nightly-load"
