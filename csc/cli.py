@@ -172,9 +172,8 @@ def prefect_log(log_file: Path, on_record: Callable[[logging.LogRecord], None] |
         to_file.close()
         if watcher is not None:
             root.removeHandler(watcher)
-        for handler in console:
-            if handler not in root.handlers:
-                root.addHandler(handler)
+        # Prefect's terminal handler stays away: the temporary server logs its stop when the process exits, after
+        # the command's last line.
 
 
 class _CallbackHandler(logging.Handler):
@@ -356,13 +355,17 @@ def run(
 
 def _nightly(batch: Path, warehouse: Path, log_file: Path, **options):
     """The nightly flow, its log in ``log_file``, a progress bar on a terminal; expected errors in one line."""
-    with steps(7, f"loading {batch.name}", plain=False) as step, prefect_log(log_file, _run_progress(step)):
+    with steps(7, f"loading {batch.name}", plain=False) as step:
+        # imported first: importing Prefect installs its terminal log handler, which prefect_log then takes away
         from flows.nightly import nightly_load
         from pipeline.stages import StageMismatch
         from warehouse.batch import BatchError
         from warehouse.db import WarehouseBusy
 
-        with command_errors(BatchError, WarehouseBusy, StageMismatch, FileNotFoundError, log_file=log_file):
+        with (
+            prefect_log(log_file, _run_progress(step)),
+            command_errors(BatchError, WarehouseBusy, StageMismatch, FileNotFoundError, log_file=log_file),
+        ):
             return nightly_load(batch, warehouse, **options)
 
 
@@ -452,11 +455,10 @@ def run_landing(
         fail(f"{landing}: not a folder (the landing folder holds one sub-folder per batch)")
     _check_warehouse(warehouse, create_warehouse)
     log_file = _log_file(warehouse, "run-landing")
-    with prefect_log(log_file):
-        from flows.landing import BatchesQuarantined, load_landed_batches
+    from flows.landing import BatchesQuarantined, load_landed_batches  # before prefect_log: see _nightly
 
-        with command_errors(BatchesQuarantined, log_file=log_file):
-            results = load_landed_batches(landing, warehouse, archive, quarantine)
+    with prefect_log(log_file), command_errors(BatchesQuarantined, log_file=log_file):
+        results = load_landed_batches(landing, warehouse, archive, quarantine)
     for r in results:
         _say(f"{r.batch}: {r.status} in {r.moved_to}")
     if not results:
