@@ -2,34 +2,245 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
+import tempfile
 import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
+# Typer 0.29 carries its own copy of Click: its commands raise that copy's errors, not the click package's.
+from typer._click import exceptions as click
+from typer.core import TyperGroup
+
+
+class _Group(TyperGroup):
+    """Exit status 1 for a mistyped or missing option as for any other bad argument: 2 means a degraded load."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            setattr(e, "exit_code", 1)  # noqa: B010 - the class attribute is Click's default: this error's own
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:
+            setattr(e, "exit_code", 1)  # noqa: B010 - the class attribute is Click's default: this error's own
+            raise
+
+
 app = typer.Typer(
+    cls=_Group,
     help="Children's social care performance pipeline: SSD extracts -> DuckDB warehouse -> indicators.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
-
-def _parse_date(value: str) -> date:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+# Set by the global --debug option: Prefect's log and full tracebacks on the terminal.
+_options = {"debug": False}
 
 
-AsOf = Annotated[str, typer.Option("--as-of", help="Extract date, YYYY-MM-DD.")]
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show Prefect's log and the full traceback of an error on the terminal.")
+    ] = False,
+) -> None:
+    _options["debug"] = debug
 
 
 def _say(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def _n(count: int, word: str) -> str:
+    """'1 row', '2 rows', '1,024 rows'."""
+    return f"{count:,} {word if count == 1 else word + 's'}"
+
+
+def fail(message: str, log_file: Path | None = None) -> NoReturn:
+    """End a command on an error the user can act on: one line (two with the log's name), exit status 1."""
+    _say(f"error: {message}")
+    if log_file is not None:
+        _say(f"  (the full log: {log_file})")
+    raise typer.Exit(1)
+
+
+@contextmanager
+def command_errors(*expected: type[BaseException], log_file: Path | None = None) -> Iterator[None]:
+    """Turn the errors a command expects into ``fail``'s one line. Anything else is a bug: its traceback goes to
+    ``log_file`` (or a temporary file) and the message names it. With --debug every traceback is shown."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, click.ClickException):
+        raise
+    except expected as e:
+        if _options["debug"]:
+            raise
+        fail(str(e), log_file)
+    except Exception as e:
+        if _options["debug"]:
+            raise
+        if log_file is None:
+            with tempfile.NamedTemporaryFile("w", prefix="csc-error-", suffix=".log", delete=False) as f:
+                log_file = Path(f.name)
+        with log_file.open("a", encoding="utf-8") as f:
+            f.write(traceback.format_exc())
+        fail(f"{type(e).__name__}: {e}", log_file)
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d+)")
+
+
+def _parse_date(value: str, option: str = "--as-of") -> date:
+    """A date as people write it in England (31/08/2023, day first) or ISO (2023-08-31)."""
+    text = value.strip()
+    try:
+        if _ISO.fullmatch(text):
+            return datetime.strptime(text, "%Y-%m-%d").date()
+        uk = _UK.fullmatch(text)
+        if uk:
+            day, month, year = uk.groups()
+            if len(year) != 4:
+                fail(f"{option} {value!r}: write the year in full ({day}/{month}/20{year[-2:]}), so it is not a guess")
+            return date(int(year), int(month), int(day))
+    except ValueError as e:
+        fail(f"{option} {value!r} is not a date ({e}); day first: 31/08/2023, or 2023-08-31")
+    fail(f"{option} {value!r} is not a date: write 31/08/2023 (day first) or 2023-08-31")
+
+
+AsOf = Annotated[str, typer.Option("--as-of", help="Extract date: 31/08/2023 (day first) or 2023-08-31.")]
+CreateWarehouse = Annotated[
+    bool,
+    typer.Option(
+        "--create-warehouse",
+        help="Start a new warehouse in --warehouse if none is there (without it, a missing warehouse is an error, "
+        "so a mistyped path never starts a new one).",
+    ),
+]
+
+
+def _check_warehouse(warehouse: Path, create: bool) -> None:
+    """Checked before Prefect starts: the warehouse is there, or the user asked for a new one."""
+    if create or (warehouse / "warehouse.duckdb").is_file():
+        return
+    fail(
+        f"{warehouse}: no warehouse here (no warehouse.duckdb). Check the path, or pass --create-warehouse to start one"
+    )
+
+
+def _log_file(warehouse: Path, command: str) -> Path:
+    folder = warehouse / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"csc-{command}-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+@contextmanager
+def prefect_log(log_file: Path, on_record: Callable[[logging.LogRecord], None] | None = None) -> Iterator[None]:
+    """Prefect's log goes to ``log_file`` (and to the UI through the API), not the terminal, where the command
+    prints its own summary: otherwise a failed run's error is printed four times between two tracebacks. With
+    --debug it stays on the terminal too. ``on_record`` sees each run's records (the progress display)."""
+    root = logging.getLogger()
+    console = [h for h in root.handlers if type(h).__name__ == "PrefectConsoleHandler"]
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    to_file.setLevel(logging.INFO)
+    root.addHandler(to_file)
+    if not _options["debug"]:
+        for handler in console:
+            root.removeHandler(handler)
+    watcher = None
+    if on_record is not None:
+        watcher = _CallbackHandler(on_record)
+        root.addHandler(watcher)
+    try:
+        yield
+    finally:
+        root.removeHandler(to_file)
+        to_file.close()
+        if watcher is not None:
+            root.removeHandler(watcher)
+        # Prefect's terminal handler stays away: the temporary server logs its stop when the process exits, after
+        # the command's last line.
+
+
+class _CallbackHandler(logging.Handler):
+    def __init__(self, callback: Callable[[logging.LogRecord], None]):
+        super().__init__(logging.INFO)
+        self.callback = callback
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.callback(record)
+
+
+@contextmanager
+def steps(total: int, label: str, *, plain: bool = True) -> Iterator[Callable[[str, bool], None]]:
+    """A progress bar on the terminal for work that takes minutes (generation, each stage of a run); yields
+    ``step(message, done)``: ``done`` moves the bar one step on. Not a terminal (a log, a test): each message is
+    printed as a line instead (``plain=False``: nothing), so the output stays plain text."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield (lambda message, done: _say(message)) if plain else (lambda message, done: None)
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}", style="dim"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total, note="")
+
+        def step(message: str, done: bool) -> None:
+            bar.update(task, advance=1 if done else 0, note=message[:80])
+
+        yield step
+
+
+# The nightly flow's tasks, in order: the run's progress bar moves on as each one starts.
+RUN_STAGES = (
+    "fingerprint_batch",
+    "load_raw",
+    "load_staging",
+    "load_conformed",
+    "check_quality",
+    "publish_indicators",
+    "alert_owners",
+)
+
+
+def _run_progress(step: Callable[[str, bool], None]) -> Callable[[logging.LogRecord], None]:
+    """Feeds the progress bar from the run's log records: a new task is a stage done, its messages the note."""
+    seen: list[str] = []
+
+    def on_record(record: logging.LogRecord) -> None:
+        task = getattr(record, "task_name", None)
+        if task in RUN_STAGES and task not in seen:
+            if seen:
+                step(f"{seen[-1]} done", True)
+            seen.append(task)
+        if getattr(record, "flow_run_name", None) or task:
+            step(record.getMessage(), False)
+
+    return on_record
 
 
 @app.command()
@@ -63,28 +274,35 @@ def generate(
     """Write a synthetic SSD batch: the SSD tables with six years of history up to --as-of, as a case system's
     SSD build exports them."""
     from csc.synthetic import SCALES, SYSTEM_NAMES, generate_batch
+    from declarations.contract import TABLES
 
     if scale not in SCALES:
-        raise typer.BadParameter(f"--scale must be one of {', '.join(SCALES)}")
+        fail(f"--scale must be one of {', '.join(SCALES)}, not {scale!r}")
     if system not in SYSTEM_NAMES:
-        raise typer.BadParameter(f"--system must be one of {', '.join(SYSTEM_NAMES)}")
+        fail(f"--system must be one of {', '.join(SYSTEM_NAMES)}, not {system!r}")
     if not 0 <= faults < 1:
-        raise typer.BadParameter("--faults is a share of rows, from 0 up to 1")
+        fail("--faults is a share of rows, from 0 up to 1")
     if faults > 0 and faults_log is None:
-        raise typer.BadParameter("--faults needs --faults-log PATH, so the injected faults can be measured")
+        fail("--faults needs --faults-log PATH, so the injected faults can be measured")
+    day = _parse_date(as_of)
     started = time.perf_counter()
-    rows = generate_batch(
-        out,
-        as_of=_parse_date(as_of),
-        scale=scale,
-        seed=seed,
-        fault_rate=faults,
-        faults_log=faults_log,
-        system=system,
-        extensions=extensions,
-        progress=_say,
+    with steps(len(TABLES), f"generating {scale}") as step, command_errors(OSError, ValueError):
+        rows = generate_batch(
+            out,
+            as_of=day,
+            scale=scale,
+            seed=seed,
+            fault_rate=faults,
+            faults_log=faults_log,
+            system=system,
+            extensions=extensions,
+            # each table written is a step ("ssd_person: 1,234 rows")
+            progress=lambda message: step(message, message.endswith(" rows")),
+        )
+    _say(
+        f"wrote {_n(sum(rows.values()), 'row')} in {_n(len(rows), 'file')} to {out} "
+        f"in {time.perf_counter() - started:.1f}s"
     )
-    _say(f"wrote {sum(rows.values()):,} rows in {len(rows)} files to {out} in {time.perf_counter() - started:.1f}s")
 
 
 @app.command()
@@ -95,13 +313,15 @@ def run(
         str | None,
         typer.Option(
             "--as-of",
-            help="Extract date (default: the files' date stamps, else the date in _READY, else a date in the "
+            help="Extract date, 31/08/2023 or 2023-08-31 (default: the files' date stamps, else the date in _READY, "
+            "else a date in the "
             "folder's name; never today, never in the future, never before the figures already published).",
         ),
     ] = None,
     assume_complete: Annotated[
         bool, typer.Option(help="Load a folder that has no _READY marker (only if you know it is complete).")
     ] = False,
+    create_warehouse: CreateWarehouse = False,
     system: Annotated[
         str | None,
         typer.Option(
@@ -110,47 +330,50 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Load a batch into the warehouse (raw, then staging) as a Prefect flow run.
+    """Load a batch into the warehouse as a Prefect flow run named after the batch and its date.
 
-    Exit status: 0 loaded; 1 nothing loaded (batch incomplete or unreadable, warehouse busy);
-    2 loaded, but some files failed or were missing (named in the output).
+    Exit status: 0 loaded clean; 1 nothing loaded (bad arguments, batch incomplete or unreadable, no warehouse,
+    warehouse busy); 2 loaded but degraded (files failed or missing, rows rejected beyond tolerance, indicators
+    withheld: named in the output); the run ends Degraded in Prefect.
     """
     from warehouse.batch import BatchError, list_batch
 
+    # Every argument is checked before Prefect starts (seconds): a mistake is told at once.
     _check_system(system)
-    try:
-        # Checked before Prefect starts: a folder that is not a batch is told at once.
+    day = _parse_date(as_of) if as_of else None
+    with command_errors(BatchError):
         list_batch(batch, require_marker=not assume_complete)
-    except BatchError as e:
-        _say(f"error: {e}")
-        raise typer.Exit(1) from None
+    _check_warehouse(warehouse, create_warehouse)
+    log_file = _log_file(warehouse, "run")
 
-    from flows.nightly import nightly_load
-    from pipeline.stages import StageMismatch
-    from warehouse.db import WarehouseBusy
-
-    try:
-        summary = nightly_load(
-            batch,
-            warehouse,
-            as_of=_parse_date(as_of) if as_of else None,
-            assume_complete=assume_complete,
-            system=system,
-        )
-    except (BatchError, WarehouseBusy, StageMismatch, FileNotFoundError) as e:
-        _say(f"error: {e}")
-        raise typer.Exit(1) from None
+    summary = _nightly(batch, warehouse, log_file, as_of=day, assume_complete=assume_complete, system=system)
     print_run_summary(summary)
-    failed = [f for f in summary.load.files if f.status in ("failed", "missing")]
-    if failed:
+    _say(f"  log: {log_file}")
+    if summary.degraded:
         raise typer.Exit(2)
+
+
+def _nightly(batch: Path, warehouse: Path, log_file: Path, **options):
+    """The nightly flow, its log in ``log_file``, a progress bar on a terminal; expected errors in one line."""
+    with steps(7, f"loading {batch.name}", plain=False) as step:
+        # imported first: importing Prefect installs its terminal log handler, which prefect_log then takes away
+        from flows.nightly import nightly_load
+        from pipeline.stages import StageMismatch
+        from warehouse.batch import BatchError
+        from warehouse.db import WarehouseBusy
+
+        with (
+            prefect_log(log_file, _run_progress(step)),
+            command_errors(BatchError, WarehouseBusy, StageMismatch, FileNotFoundError, log_file=log_file),
+        ):
+            return nightly_load(batch, warehouse, **options)
 
 
 def _check_system(system: str | None) -> None:
     from declarations.systems import SYSTEMS
 
     if system is not None and system not in SYSTEMS:
-        raise typer.BadParameter(f"--system must be one of {', '.join(SYSTEMS)}")
+        fail(f"--system must be one of {', '.join(SYSTEMS)}, not {system!r}")
 
 
 def print_run_summary(summary) -> None:
@@ -160,8 +383,9 @@ def print_run_summary(summary) -> None:
     state = "already loaded (nothing changed)" if load.already_loaded else "loaded"
     _say(f"batch {summary.batch_id} ({summary.batch_folder}) as of {summary.as_of}: {state}")
     _say(
-        f"  raw: {load.rows_loaded:,} rows from {sum(1 for f in load.files if f.file_name and f.status != 'ignored')}"
-        f" files, {load.rows_rejected:,} rows rejected"
+        f"  raw: {_n(load.rows_loaded, 'row')} from "
+        f"{_n(sum(1 for f in load.files if f.file_name and f.status != 'ignored'), 'file')}, "
+        f"{_n(load.rows_rejected, 'row')} rejected"
     )
     shapes = [f.export_shape for f in load.files if f.export_shape]
     if shapes:
@@ -169,13 +393,13 @@ def print_run_summary(summary) -> None:
     if load.not_supplied:
         _say(f"  not in this export: {len(load.not_supplied)} optional tables ({', '.join(sorted(load.not_supplied))})")
     _say(
-        f"  staging: {sum(staging.rows.values()):,} rows in {len(staging.rows)} tables; "
+        f"  staging: {_n(sum(staging.rows.values()), 'row')} in {_n(len(staging.rows), 'table')}; "
         f"{staging.sentinels_normalised:,} sentinel values normalised, {staging.values_rejected:,} values "
         f"rejected, {staging.unmapped_codes:,} codes unmapped, {staging.values_derived:,} person ids derived"
     )
     conformed = summary.conformed
     _say(
-        f"  conformed: {sum(conformed.rows.values()):,} rows in {len(conformed.rows)} tables "
+        f"  conformed: {_n(sum(conformed.rows.values()), 'row')} in {_n(len(conformed.rows), 'table')} "
         f"in {conformed.seconds:.1f}s; "
         f"{conformed.excluded_rows:,} staging rows excluded with a reason, {conformed.orphan_rows:,} rows whose child "
         "is not in ssd_person; reconciliation "
@@ -188,8 +412,8 @@ def print_run_summary(summary) -> None:
         _say(f"  involvements that hold a case: {holding}; that do not: {other} (CSC_CASE_HOLDING_ROLES)")
     quality = summary.quality
     _say(
-        f"  data quality: {quality.rules_failed} of {quality.rules_checked} rules failed, {quality.exceptions:,} "
-        f"records to fix (marts: dq_exceptions); Data Docs: {quality.docs_index}"
+        f"  data quality: {quality.rules_failed} of {_n(quality.rules_checked, 'rule')} failed, "
+        f"{_n(quality.exceptions, 'record')} to fix (marts: dq_exceptions); Data Docs: {quality.docs_index}"
     )
     unavailable = {
         ref: why for ref, (status, why) in summary.published.not_published.items() if status == "unavailable"
@@ -203,6 +427,8 @@ def print_run_summary(summary) -> None:
             _say(f"  WITHHELD {ref}: {why}")
     for f in load.problems:
         _say(f"  {f.status}: {f.message}")
+    if summary.degraded:
+        _say(f"DEGRADED (published what could be published): {'; '.join(summary.degraded)}")
 
 
 LandingDir = Annotated[Path, typer.Option("--landing", help="Landing folder: one sub-folder per batch.")]
@@ -217,17 +443,22 @@ QuarantineDir = Annotated[
 
 @app.command("run-landing")
 def run_landing(
-    landing: LandingDir, warehouse: WarehouseDir, archive: ArchiveDir = None, quarantine: QuarantineDir = None
+    landing: LandingDir,
+    warehouse: WarehouseDir,
+    archive: ArchiveDir = None,
+    quarantine: QuarantineDir = None,
+    create_warehouse: CreateWarehouse = False,
 ) -> None:
     """Load every complete batch (a folder with _READY) in the landing folder once, oldest first; archive each one
     that loads, quarantine each one that fails with the reason beside it. Exit status 1 if any was quarantined."""
-    from flows.landing import BatchesQuarantined, load_landed_batches
+    if not landing.is_dir():
+        fail(f"{landing}: not a folder (the landing folder holds one sub-folder per batch)")
+    _check_warehouse(warehouse, create_warehouse)
+    log_file = _log_file(warehouse, "run-landing")
+    from flows.landing import BatchesQuarantined, load_landed_batches  # before prefect_log: see _nightly
 
-    try:
+    with prefect_log(log_file), command_errors(BatchesQuarantined, log_file=log_file):
         results = load_landed_batches(landing, warehouse, archive, quarantine)
-    except BatchesQuarantined as e:
-        _say(f"error: {e}")
-        raise typer.Exit(1) from None
     for r in results:
         _say(f"{r.batch}: {r.status} in {r.moved_to}")
     if not results:
@@ -249,17 +480,19 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port for the Prefect server, if csc serve has to start one (default 4200).")
     ] = None,
+    create_warehouse: CreateWarehouse = False,
 ) -> None:
     """Serve the pipeline on a Prefect server until stopped: load the landing folder nightly (cron) and as soon
     as a batch lands (watcher -> csc.batch.landed event), one writer at a time; tell the pipeline's owners when a
     run fails. Reuses the server PREFECT_API_URL names, else starts `prefect server start`. See docs/operations.md.
     """
+    _check_warehouse(warehouse, create_warehouse)
     from declarations.settings import settings
     from flows.serve import serve_pipeline
     from flows.server import ServeError
 
     config = settings()
-    try:
+    with command_errors(ServeError):
         serve_pipeline(
             landing,
             warehouse,
@@ -270,9 +503,6 @@ def serve(
             port=port or config.prefect_port,
             say=_say,
         )
-    except ServeError as e:
-        _say(f"error: {e}")
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -284,24 +514,33 @@ def demo(
     """Generate a council-sized (la) batch and run everything the pipeline has on it."""
     from csc.synthetic import generate_batch
     from declarations.constants import READY_MARKER
+    from declarations.contract import TABLES
     from declarations.settings import settings
-    from flows.nightly import nightly_load
 
+    day = _parse_date(as_of)
     folder = folder or settings().demo_dir
-    batch_dir, warehouse_dir = folder / f"batch_{as_of.replace('-', '')}", folder / "warehouse"
+    batch_dir, warehouse_dir = folder / f"batch_{day:%Y%m%d}", folder / "warehouse"
     if not (batch_dir / READY_MARKER).exists():
-        _say(f"1. generating an la-scale SSD batch as of {as_of} in {batch_dir}")
-        generate_batch(batch_dir, as_of=_parse_date(as_of), scale="la", seed=seed, progress=_say)
+        _say(f"1. generating an la-scale SSD batch as of {day} in {batch_dir}")
+        with steps(len(TABLES), "generating la") as step:
+            generate_batch(
+                batch_dir,
+                as_of=day,
+                scale="la",
+                seed=seed,
+                progress=lambda message: step(message, message.endswith(" rows")),
+            )
     else:
         _say(f"1. reusing the demo batch in {batch_dir}")
+    # the demo makes its own warehouse: its folder is the demo's, never one a user typed for real data
     _say(f"2. loading it into {warehouse_dir / 'warehouse.duckdb'}")
-    summary = nightly_load(batch_dir, warehouse_dir, as_of=_parse_date(as_of))
+    summary = _nightly(batch_dir, warehouse_dir, _log_file(warehouse_dir, "demo"), as_of=day)
     print_run_summary(summary)
     from csc.report import write_reports
     from warehouse.marts import marts_path
 
     html_path, xlsx_path, text = write_reports(marts_path(warehouse_dir), folder)
-    _say(f"\n3. the highlight report (period end {as_of}):\n")
+    _say(f"\n3. the highlight report (period end {day}):\n")
     typer.echo(text)
     from csc.annex_a import write_annex_a
     from declarations.catalogue import load_catalogue
@@ -343,7 +582,7 @@ def bench(
     from csc.synthetic import SCALES
 
     if scale not in SCALES:
-        raise typer.BadParameter(f"--scale must be one of {', '.join(SCALES)}")
+        fail(f"--scale must be one of {', '.join(SCALES)}, not {scale!r}")
     folder = folder or Path(".csc-bench") / scale
     path = out or folder / f"bench-{scale}.json"
 

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         description="A council's own comparators (TOML: England, region and statistical neighbours per indicator "
         "and year); default: declarations/comparators.toml (England).",
     )
+    rejected_rows_tolerance: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Share of a file's rows that may be rejected before the run counts as degraded (not clean).",
+    )
     demo_dir: Path = Field(Path(".csc-demo"), description="Where `csc demo` writes its batch and warehouse.")
     schedule_cron: str = Field("0 2 * * *", description="When `csc serve` runs the nightly load (cron).")
     schedule_timezone: str = Field("Europe/London", description="The time zone of schedule_cron (IANA name).")

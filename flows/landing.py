@@ -19,9 +19,11 @@ from declarations.settings import apply_prefect_defaults, settings
 
 apply_prefect_defaults()
 
-from prefect import flow, get_run_logger  # noqa: E402
+from prefect import flow, get_run_logger, runtime  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from declarations.constants import READY_MARKER  # noqa: E402
+from flows.artifacts import LANDING_KEY  # noqa: E402
 from flows.nightly import nightly_load  # noqa: E402
 from warehouse.db import WarehouseBusy  # noqa: E402
 
@@ -158,7 +160,14 @@ def ensure_writer_limit() -> str:
     return name
 
 
-@flow(name="csc-landing")
+def _landing_run_name() -> str:
+    """In the UI: the landing folder, the batch whose arrival started the run (or the schedule), and the day."""
+    parameters = runtime.flow_run.parameters
+    landed = parameters.get("landed_batch") or "nightly"
+    return f"{Path(parameters['landing_dir']).name} {landed} {datetime.now():%Y-%m-%d}"
+
+
+@flow(name="csc-landing", flow_run_name=_landing_run_name)
 def load_landed_batches(
     landing_dir: Path,
     warehouse_dir: Path,
@@ -198,6 +207,15 @@ def load_landed_batches(
                 if landed_batch
                 else ": no extract has landed since the last load"
             )
+        )
+    if results:
+        rows = "\n".join(
+            f"| {r.batch} | {r.status} | `{r.moved_to}` | {r.message.replace('|', '/')} |" for r in results
+        )
+        create_markdown_artifact(
+            f"# Landed batches\n\n| batch | status | now in | message |\n|---|---|---|---|\n{rows}\n",
+            key=LANDING_KEY,
+            description="each batch's own run (named after it) has its summary",
         )
     troubled = [r for r in results if r.status not in ("archived", "waiting")]
     if troubled:

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TypedDict
+from typing import Literal, TypedDict, overload
+from uuid import UUID
 
 from declarations.settings import AlertSettings, apply_prefect_defaults
 
 apply_prefect_defaults()
 
 from prefect import flow, get_run_logger, runtime, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.states import Failed, State  # noqa: E402
 
+from declarations.settings import settings  # noqa: E402
 from expectations.quality import QualitySummary  # noqa: E402
+from flows.artifacts import FILES_KEY, SUMMARY_KEY, file_rows, run_markdown  # noqa: E402
 from pipeline import stages  # noqa: E402
 from pipeline.stages import clear_leftovers  # noqa: E402
 from warehouse.batch import Batch, decide_as_of, read_batch  # noqa: E402
@@ -66,6 +72,9 @@ class RunSummary:
     quality: QualitySummary
     published: stages.Publication
     alerts: str
+    # Why the run is not clean (files failed or missing, rows rejected beyond tolerance, indicators withheld):
+    # empty for a clean run. A degraded run still published what it could.
+    degraded: list[str] = field(default_factory=list)
 
 
 @task(cache_policy=NO_CACHE, **IO_RETRIES)
@@ -125,14 +134,16 @@ def alert_owners(warehouse_dir: Path, run_id: str) -> str:
     report = stages.alert_owners(warehouse_dir, run_id, AlertSettings(), logger=logger)
     for failure in report.failures:
         logger.error(f"alert to {failure.owner} by {failure.channel} failed: {failure.error}")
-    logger.info(report.summary())
+    if report.configured:  # unconfigured alerts were said once already, by send_alerts
+        logger.info(report.summary())
     return report.summary()
 
 
 def _record_failure(flow, flow_run, state) -> None:
-    """A failed run is recorded in the run history with the reason."""
+    """A failed run is recorded in the run history with the reason. A degraded run is not a failure of the load:
+    it finished and recorded itself (with its failed files and withheld indicators) before ending Degraded."""
     warehouse_dir = flow_run.parameters.get("warehouse_dir")
-    if not warehouse_dir:
+    if not warehouse_dir or state.name == DEGRADED:
         return
     record = partial(
         run_finished,
@@ -152,23 +163,104 @@ def _record_failure(flow, flow_run, state) -> None:
         logging.getLogger(__name__).error(f"could not record the failed run {flow_run.id} in ops.runs: {e}")
 
 
-@flow(name="csc-nightly-load", on_failure=[_record_failure], on_crashed=[_record_failure])
-def nightly_load(
+# The name of the FAILED-type state a degraded run ends in: the UI shows it red with this name and the message,
+# on_failure hooks see it (``_record_failure`` skips it), and its event (prefect.flow-run.Degraded) does not match
+# the failure automation's, so the owners are not told the load failed.
+DEGRADED = "Degraded"
+
+
+def _run_name() -> str:
+    """The run's name in the UI: the batch folder and the as-of date asked for (the flow renames the run once the
+    date is decided from the files)."""
+    parameters = runtime.flow_run.parameters
+    as_of = parameters.get("as_of")
+    return f"{Path(parameters['batch_dir']).name} as of {as_of or '(from the files)'}"
+
+
+def _rename_run(run_id: str, name: str) -> None:
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(UUID(run_id), name=name)
+    except Exception as e:  # a name is for people: never fail a load that has published over it
+        get_run_logger().warning(f"could not rename the run to {name!r}: {e}")
+
+
+@flow(
+    name="csc-nightly-load",
+    flow_run_name=_run_name,
+    on_failure=[_record_failure],
+    on_crashed=[_record_failure],
+)
+def nightly_flow(
     batch_dir: Path,
     warehouse_dir: Path,
     as_of: date | None = None,
     assume_complete: bool = False,
     system: str | None = None,
-) -> RunSummary:
+) -> RunSummary | State:
     """Load one SSD batch: raw as received, typed and cleaned staging, conformed facts, data-quality checks, the
     published indicators, and alerts to the data's owners. ``system`` names the case system whose SSD build
-    every file must match (default: each file's own, from its header)."""
+    every file must match (default: each file's own, from its header). Ends Completed when clean, else in a
+    FAILED-type state named Degraded that says what is missing or withheld (what could be published was)."""
     # Absolute paths: the run history, Data Docs and logs should name folders the same wherever they are read.
     batch_dir, warehouse_dir = Path(batch_dir).resolve(), Path(warehouse_dir).resolve()
     run_id = str(runtime.flow_run.id)
     # One writer per warehouse for the whole run (DuckDB's own lock lasts only as long as each stage's connection).
     with writer_slot(warehouse_dir, f"run {run_id} loading {batch_dir.name}"):
         summary = _load(batch_dir, warehouse_dir, run_id, as_of, assume_complete, system)
+    if summary.degraded:
+        # the docs were waited for before publishing; a thread cannot be kept with the state's result
+        summary = replace(summary, quality=replace(summary.quality, docs_build=None))
+        return Failed(name=DEGRADED, message="; ".join(summary.degraded)[:2000], data=summary)
+    return summary
+
+
+@overload
+def nightly_load(
+    batch_dir: Path,
+    warehouse_dir: Path,
+    as_of: date | None = ...,
+    assume_complete: bool = ...,
+    system: str | None = ...,
+    *,
+    return_state: Literal[False] = ...,
+) -> RunSummary: ...
+
+
+@overload
+def nightly_load(
+    batch_dir: Path,
+    warehouse_dir: Path,
+    as_of: date | None = ...,
+    assume_complete: bool = ...,
+    system: str | None = ...,
+    *,
+    return_state: Literal[True],
+) -> State: ...
+
+
+def nightly_load(
+    batch_dir: Path,
+    warehouse_dir: Path,
+    as_of: date | None = None,
+    assume_complete: bool = False,
+    system: str | None = None,
+    *,
+    return_state: bool = False,
+) -> RunSummary | State:
+    """Run ``nightly_flow`` and return its summary, degraded or not (``RunSummary.degraded`` says why); a run that
+    failed raises its error. ``return_state``: the run's final state instead."""
+    state = nightly_flow(batch_dir, warehouse_dir, as_of, assume_complete, system, return_state=True)
+    if return_state:
+        return state
+    return run_summary(state)
+
+
+def run_summary(state: State) -> RunSummary:
+    """The summary a finished run returned: a degraded run's is its state's data; a failed run raises its error."""
+    summary = state.result(raise_on_failure=state.name != DEGRADED)
+    if not isinstance(summary, RunSummary):
+        raise TypeError(f"run ended {state.name} without a summary: {state.message}")
     return summary
 
 
@@ -198,6 +290,13 @@ def _load(
     quality = check_quality(warehouse_dir, batch.batch_id, run_as_of, run_id)
     published = publish_indicators(warehouse_dir, batch.batch_id, run_as_of, run_id, quality)
     alerts = alert_owners(warehouse_dir, run_id)
+    degraded = stages.degradations(loaded, published, settings().rejected_rows_tolerance)
+    if degraded:
+        logger.warning(f"degraded: {'; '.join(degraded)}")
+    extract = batch.extract_date
+    title = f"{batch_dir.name}{f' {extract}' if extract and extract != run_as_of else ''} as of {run_as_of}"
+    _rename_run(run_id, title)
+    _write_artifacts(title, warehouse_dir, run_id, loaded, quality, published, degraded)
     run_finished(
         warehouse_dir,
         run_id,
@@ -211,4 +310,30 @@ def _load(
         dq_exceptions=quality.exceptions,
         withheld_indicators=published.withheld,
     )
-    return RunSummary(batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, quality, published, alerts)
+    return RunSummary(
+        batch.batch_id, str(batch_dir), run_as_of, loaded, staged, conformed, quality, published, alerts, degraded
+    )
+
+
+def _write_artifacts(
+    title: str,
+    warehouse_dir: Path,
+    run_id: str,
+    loaded: BatchLoad,
+    quality: QualitySummary,
+    published: stages.Publication,
+    degraded: list[str],
+) -> None:
+    """The run's summary and its files as artifacts, so the UI shows what the logs only said."""
+    markdown = run_markdown(
+        title=title,
+        load=loaded,
+        rules=stages.failed_rules(warehouse_dir, run_id),
+        rules_checked=quality.rules_checked,
+        published=published,
+        degraded=degraded,
+        docs_index=quality.docs_index,
+        warehouse_dir=warehouse_dir,
+    )
+    create_markdown_artifact(markdown, key=SUMMARY_KEY, description=f"{title}: files, rules, indicators")
+    create_table_artifact(file_rows(loaded), key=FILES_KEY, description=f"{title}: rows loaded and rejected per file")

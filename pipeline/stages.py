@@ -236,3 +236,45 @@ def alert_owners(
         )
         record_alerts_sent(con, report.rows_to_store)
     return report
+
+
+def degradations(loaded: BatchLoad, published: Publication, rejected_tolerance: float) -> list[str]:
+    """Why a run that published is not clean, one reason a line (empty: clean). A file that failed or is missing,
+    a file with more rows rejected than the tolerance allows, an indicator withheld: each leaves the publication
+    short of what the batch should have given, so the run must not look like an ordinary success."""
+    missing = [f.table_name for f in loaded.files if f.status == "missing"]
+    reasons = (
+        [f"{len(missing)} file{'s' if len(missing) != 1 else ''} missing: {', '.join(missing)}"] if missing else []
+    )
+    reasons += [f"failed: {f.message or f.file_name}" for f in loaded.files if f.status == "failed"]
+    for f in loaded.files:
+        seen = f.rows_loaded + f.rows_rejected
+        if f.rows_rejected and seen and f.rows_rejected / seen > rejected_tolerance:
+            reasons.append(
+                f"{f.file_name}: {f.rows_rejected:,} of {seen:,} rows rejected ({f.rows_rejected / seen:.1%}, "
+                f"tolerance {rejected_tolerance:.1%})"
+            )
+    withheld = [ref for ref in published.withheld if not ref.endswith(".rate")]
+    if withheld:
+        reasons.append(f"{len(withheld)} indicator{'s' if len(withheld) != 1 else ''} withheld: {', '.join(withheld)}")
+    return reasons
+
+
+@dataclass
+class FailedRule:
+    rule_id: str
+    description: str
+    severity: str
+    records: int
+
+
+def failed_rules(warehouse_dir: Path, run_id: str) -> list[FailedRule]:
+    """The run's failed data-quality rules, most severe first, for the run's summary."""
+    with connect(warehouse_dir) as con:
+        rules = rule_summary(con, run_id).filter(pl.col("status") == "failed")
+    return [
+        FailedRule(
+            str(r["rule_id"]), str(r["description"] or ""), str(r["severity"] or ""), int(r["records_failed"] or 0)
+        )
+        for r in rules.iter_rows(named=True)
+    ]

@@ -113,7 +113,7 @@ def load_with_flow(batch_dir: Path, warehouse_dir: Path, as_of: date) -> list[st
     notes = []
     state = nightly_load(batch_dir, warehouse_dir, as_of=as_of, return_state=True)
     if not state.is_completed():
-        notes.append(f"flow run for {batch_dir.name} ended {state.type.value}: {state.message}")
+        notes.append(f"flow run for {batch_dir.name} ended {state.name} ({state.type.value}): {state.message}")
     batch_id = read_batch(batch_dir).batch_id
     with duckdb.connect(str(warehouse_dir / "warehouse.duckdb"), read_only=True) as con:
         staged = con.execute("SELECT batch_id FROM staging.current_batch").fetchone()

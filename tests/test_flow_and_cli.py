@@ -56,10 +56,52 @@ def test_nightly_flow_loads_raw_and_staging_and_a_second_run_adds_nothing(prefec
 
 
 @pytest.mark.slow
+def test_a_degraded_run_is_named_after_its_batch_shows_its_artifacts_and_ends_degraded(prefect_harness, tmp_path):
+    from datetime import date
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.nightly import nightly_load, run_summary
+
+    batch = write_batch(  # no file for ssd_cla_episodes and the other required tables: degraded
+        tmp_path / "council-x_20230831",
+        {
+            "ssd_cp_visits.csv": CP_VISITS_HEADER + "V1,P1,CP1,31/08/2023,Y,N,N\nV2,P1,CP1,2023-08-02,Y,N\n",
+            "ssd_person.csv": PERSON_HEADER + "P1,,,A,B,F,,,2015-01-01,,,,,,,\n",
+        },
+    )
+    wh = tmp_path / "wh"
+    state = nightly_load(batch, wh, as_of=date(2023, 8, 31), return_state=True)
+    assert state.is_failed() and state.name == "Degraded", state
+    assert "files missing: " in str(state.message) and "ssd_cla_episodes" in str(state.message)
+    summary = run_summary(state)  # what could be published was
+    assert summary.degraded and (wh / "marts.duckdb").exists()
+    run_id = state.state_details.flow_run_id
+    assert run_id is not None
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+        )
+    assert run.name == "council-x_20230831 as of 2023-08-31"
+    markdown = {a.key: a.data for a in artifacts}["csc-run-summary"]
+    assert isinstance(markdown, str) and "**Degraded**" in markdown
+    visits = summary.load.files[[f.table_name for f in summary.load.files].index("ssd_cp_visits")]
+    assert visits.rows_rejected == 1  # the line a column short
+    assert f"| ssd_cp_visits | ssd_cp_visits.csv | {visits.status} | 1 | 1 |" in markdown
+    assert "| ssd_cla_episodes |  | missing | 0 | 0 |" in markdown
+    for ref in summary.published.withheld:
+        assert f"| {ref} | withheld |" in markdown or ref.endswith(".rate")
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:  # a degraded load is no failure
+        assert con.execute("SELECT status FROM ops.runs").fetchall() == [("completed",)]
+
+
+@pytest.mark.slow
 def test_csc_run_exit_status_and_messages(prefect_harness, tmp_path):
     wh = str(tmp_path / "wh")
     unmarked = write_batch(tmp_path / "u", {"ssd_person.csv": PERSON_HEADER}, ready=False)
-    result = runner.invoke(app, ["run", "--batch", str(unmarked), "--warehouse", wh])
+    result = runner.invoke(app, ["run", "--batch", str(unmarked), "--warehouse", wh, "--create-warehouse"])
     assert result.exit_code == 1 and "no _READY marker" in result.output
 
     broken = write_batch(
@@ -69,13 +111,64 @@ def test_csc_run_exit_status_and_messages(prefect_harness, tmp_path):
             "ssd_person.csv": PERSON_HEADER + "P1,,,A,B,F,,,2015-01-01,,,,,,,\n",
         },
     )
-    result = runner.invoke(app, ["run", "--batch", str(broken), "--warehouse", wh, "--as-of", "2023-08-31"])
+    result = runner.invoke(
+        app, ["run", "--batch", str(broken), "--warehouse", wh, "--as-of", "2023-08-31", "--create-warehouse"]
+    )
     assert result.exit_code == 2
     assert "failed: ssd_cp_visits.csv: line 1 (header): required column cppv_cp_visit_bedroom missing" in result.output
     assert "missing: " in result.output and "no file for ssd_cla_episodes" in result.output
 
-    result = runner.invoke(app, ["run", "--batch", str(broken), "--warehouse", wh, "--as-of", "31/08/2023"])
-    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+    # a degraded load: what could be published was, the exit status says it is not clean
+    assert "DEGRADED" in result.output and "withheld" in result.output
+
+
+def test_as_of_is_read_as_written_in_england_or_iso():
+    from datetime import date
+
+    from csc.cli import _parse_date
+
+    assert _parse_date("31/08/2023") == _parse_date("2023-08-31") == date(2023, 8, 31)
+    assert _parse_date("1/9/2023") == date(2023, 9, 1)
+    for wrong, why in [
+        ("08/31/2023", "month must be in 1..12"),
+        ("31/08/23", "year in full"),
+        ("Aug 2023", "not a date"),
+    ]:
+        result = runner.invoke(app, ["run", "--batch", ".", "--warehouse", ".", "--as-of", wrong])
+        assert result.exit_code == 1 and why in result.output and "Traceback" not in result.output, result.output
+
+
+def _csc_in_a_fresh_process(tmp_path, *args: str):
+    """The command as a user runs it; also says whether Prefect was imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom csc.cli import app\ntry:\n    app(sys.argv[1:])\nexcept SystemExit as e:\n"
+        "    print('exit', e.code, 'prefect' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    return done.stdout.split(), done.stderr.strip().splitlines()
+
+
+def test_argument_errors_are_short_and_told_before_prefect_starts(tmp_path):
+    unmarked = write_batch(tmp_path / "unmarked", {"ssd_person.csv": PERSON_HEADER}, ready=False)
+    ready = write_batch(tmp_path / "ready", {"ssd_person.csv": PERSON_HEADER})
+    (tmp_path / "wh").mkdir()
+    (tmp_path / "wh" / "warehouse.duckdb").write_bytes(b"")
+    mistyped = tmp_path / "whh"
+    cases = {
+        ("run", "--batch", str(unmarked), "--warehouse", str(tmp_path / "wh")): f"{unmarked}: no _READY marker",
+        ("run", "--batch", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "wh")): "nope: not a folder",
+        ("run", "--batch", str(ready), "--warehouse", str(mistyped)): f"{mistyped}: no warehouse here",
+        ("run", "--batch", str(ready), "--warehouse", str(tmp_path / "wh"), "--system", "x"): "--system must be",
+        ("run-landing", "--landing", str(tmp_path), "--warehouse", str(mistyped)): "--create-warehouse",
+    }
+    for args, message in cases.items():
+        status, error = _csc_in_a_fresh_process(tmp_path, *args)
+        assert status == ["exit", "1", "False"], (args, status, error)  # exit 1, Prefect never imported
+        assert len(error) == 1 and message in error[0] and "Traceback" not in error[0], (args, error)
+    assert not mistyped.exists()  # a mistyped warehouse is never created
 
 
 def test_committed_data_dictionary_is_current():
@@ -98,7 +191,7 @@ def test_csc_run_and_report_with_relative_folders(prefect_harness, tmp_path, mon
 
     monkeypatch.chdir(tmp_path)
     generate_batch(tmp_path / "batch", as_of=date(2023, 8, 31), scale="tiny", seed=4)
-    result = runner.invoke(app, ["run", "--batch", "batch", "--warehouse", "wh"])
+    result = runner.invoke(app, ["run", "--batch", "batch", "--warehouse", "wh", "--create-warehouse"])
     assert result.exit_code == 0, result.output
     assert "data quality: 0 of" in result.output
     result = runner.invoke(app, ["report", "--warehouse", "wh"])
@@ -114,7 +207,9 @@ def test_a_batch_with_no_data_or_an_implausible_date_never_replaces_the_publicat
 
     good, wh = tmp_path / "good", tmp_path / "wh"
     generate_batch(good, as_of=date(2023, 8, 31), scale="tiny", seed=2)
-    assert runner.invoke(app, ["run", "--batch", str(good), "--warehouse", str(wh)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["run", "--batch", str(good), "--warehouse", str(wh), "--create-warehouse"]).exit_code == 0
+    )
 
     def publication():
         with duckdb.connect(str(wh / "marts.duckdb"), read_only=True) as con:

@@ -21,7 +21,8 @@ STAGES = ("load_raw", "load_staging", "load_conformed", "check_quality", "publis
 def run(batch: Path, wh: Path, env: dict[str, str], kill_at: str | None = None) -> str:
     """`csc run` in its own process; with ``kill_at``, killed with SIGKILL as soon as that stage's task starts."""
     process = subprocess.Popen(
-        [*CSC, "run", "--batch", str(batch), "--warehouse", str(wh)],
+        # --debug: Prefect's log on the terminal, where the task starts are watched for
+        [*CSC, "--debug", "run", "--batch", str(batch), "--warehouse", str(wh), "--create-warehouse"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -65,7 +65,9 @@ def test_csc_run_landing_loads_in_order_and_quarantines_a_broken_batch(prefect_h
     generate_batch(landing / "2023-08-30", as_of=date(2023, 8, 30), scale="tiny", seed=1)
     generate_batch(landing / "2023-08-31", as_of=date(2023, 8, 31), scale="tiny", seed=2)
     broken = write_batch(landing / "2023-08-29", {"ssd_person.csv": "x", ".ssd_cp_visits.csv.part": "x"})
-    result = CliRunner().invoke(app, ["run-landing", "--landing", str(landing), "--warehouse", str(tmp_path / "wh")])
+    result = CliRunner().invoke(
+        app, ["run-landing", "--landing", str(landing), "--warehouse", str(tmp_path / "wh"), "--create-warehouse"]
+    )
     assert result.exit_code == 1, result.output
     assert sorted(os.listdir(tmp_path / "archive")) == ["2023-08-30", "2023-08-31"]
     assert "still being written" in (tmp_path / "quarantine" / broken.name / REASON_FILE).read_text()

@@ -78,7 +78,7 @@ def test_one_writer_per_warehouse_stale_runs_abandoned_and_leftovers_cleared(pre
     )
     runner = CliRunner()
     with writer_slot(wh, "run r-killed loading night1"):
-        refused = runner.invoke(app, ["run", "--batch", str(batch), "--warehouse", str(wh)])
+        refused = runner.invoke(app, ["run", "--batch", str(batch), "--warehouse", str(wh), "--create-warehouse"])
     assert refused.exit_code == 1
     assert "another run is writing this warehouse (run r-killed loading night1, process" in refused.output
     assert not (wh / "marts.duckdb").exists()
@@ -91,7 +91,9 @@ def test_one_writer_per_warehouse_stale_runs_abandoned_and_leftovers_cleared(pre
     (wh / "tmp" / "ssd_person.abc.utf8.csv").write_text("half")
     (wh / "marts.duckdb.building-1234abcd").write_text("half")
 
-    assert runner.invoke(app, ["run", "--batch", str(batch), "--warehouse", str(wh)]).exit_code in (0, 2)
+    assert runner.invoke(
+        app, ["run", "--batch", str(batch), "--warehouse", str(wh), "--create-warehouse"]
+    ).exit_code in (0, 2)
     with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
         runs = con.execute("SELECT run_id, batch_folder, status, message FROM ops.runs ORDER BY started_at").fetchall()
     statuses = sorted((bool(r[1] and r[1].endswith("/b")), r[2]) for r in runs)

@@ -168,7 +168,7 @@ def test_serve_says_so_when_the_configured_server_does_not_answer(tmp_path: Path
     url = f"http://127.0.0.1:{free_port()}/api"
     env = {**os.environ, "PREFECT_API_URL": url, "PREFECT_HOME": str(tmp_path / "home")}
     result = subprocess.run(
-        [*CSC, "serve", "--landing", str(tmp_path / "l"), "--warehouse", str(tmp_path / "w")],
+        [*CSC, "serve", "--landing", str(tmp_path / "l"), "--warehouse", str(tmp_path / "w"), "--create-warehouse"],
         env=env,
         capture_output=True,
         text=True,
@@ -206,7 +206,16 @@ def flow_runs(api: str, flow_name: str, *states: str) -> list[dict]:
 def start_serve(tmp_path: Path, env: dict[str, str], *extra: str) -> tuple[subprocess.Popen, Path]:
     log = tmp_path / "serve.log"
     process = subprocess.Popen(
-        [*CSC, "serve", "--landing", str(tmp_path / "landing"), "--warehouse", str(tmp_path / "wh"), *extra],
+        [
+            *CSC,
+            "serve",
+            "--landing",
+            str(tmp_path / "landing"),
+            "--warehouse",
+            str(tmp_path / "wh"),
+            "--create-warehouse",
+            *extra,
+        ],
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,

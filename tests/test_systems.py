@@ -195,7 +195,9 @@ def test_a_batch_of_files_that_are_no_ssd_table_fails_and_the_publication_stays(
     before = marts_path(warehouse).read_bytes()
     batch = write_batch(tmp_path / "bad", {"people.csv": "id,dob\n1,2015-01-01\n", "cases.xlsx": b"PK"})
     done = subprocess.run(
-        [*CSC, "run", "--batch", str(batch), "--warehouse", str(warehouse)], capture_output=True, text=True
+        [*CSC, "run", "--batch", str(batch), "--warehouse", str(warehouse), "--create-warehouse"],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 1
     assert "no file is an SSD table" in done.stderr and "cases.xlsx, people.csv" in done.stderr
