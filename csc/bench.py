@@ -26,6 +26,7 @@ import duckdb
 
 from csc.synthetic import generate_batch
 from declarations.constants import READY_MARKER
+from declarations.words import counted
 from pipeline import stages
 from warehouse.batch import read_batch
 from warehouse.db import fetch_one, machine_memory_gb
@@ -258,14 +259,14 @@ def run_bench(
         cap = int(memory_cap_mb * 2**20) if memory_cap_mb else None
         value, figures = measure(name, work, rows, note, cap=cap, on_cap=stop)
         result.stages.append(figures)
-        say(f"{name}: {figures.seconds:.2f}s, {figures.rows:,} rows, peak {figures.peak_mb:,.0f} MB")
+        say(f"{name}: {figures.seconds:.2f}s, {counted(figures.rows, 'row')}, peak {figures.peak_mb:,.0f} MB")
         return value
 
     loaded = stage(
         "raw",
         lambda: stages.load_raw(batch, warehouse_dir, detail),
         lambda r: r.rows_loaded,
-        lambda r: f"{r.rows_rejected:,} rows rejected",
+        lambda r: f"{counted(r.rows_rejected, 'row')} rejected",
     )
     staged = stage(
         "staging", lambda: stages.load_staging(warehouse_dir, batch.batch_id, detail), lambda r: sum(r.rows.values())

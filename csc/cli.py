@@ -65,8 +65,10 @@ def _say(message: str) -> None:
 
 
 def _n(count: int, word: str) -> str:
-    """'1 row', '2 rows', '1,024 rows'."""
-    return f"{count:,} {word if count == 1 else word + 's'}"
+    """'1 row', '2 rows', '1,024 rows' (imported here, not at the top, so that --help answers before anything)."""
+    from declarations.words import counted
+
+    return counted(count, word)
 
 
 def fail(message: str, log_file: Path | None = None) -> NoReturn:
@@ -620,11 +622,8 @@ def report(
     from csc.report import LogoError, write_reports
     from warehouse.marts import marts_path
 
-    try:
+    with command_errors(FileNotFoundError, LogoError):  # no publication yet, or no logo at CSC_COUNCIL_LOGO
         html_path, xlsx_path, text = write_reports(marts_path(warehouse), out or warehouse)
-    except (FileNotFoundError, LogoError) as e:  # no publication yet, or no logo at CSC_COUNCIL_LOGO
-        _say(f"error: {e}")
-        raise typer.Exit(1) from None
     typer.echo(text)
     _say(f"wrote {html_path}, its PDF {html_path.with_suffix('.pdf')} and {xlsx_path}")
 
@@ -634,7 +633,8 @@ def annex_a(
     warehouse: WarehouseDir,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the lists into (created).")],
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date the lists are for, YYYY-MM-DD (default: the published date).")
+        str | None,
+        typer.Option("--as-of", help="Date the lists are for: 31/08/2023 or 2023-08-31 (default: the published date)."),
     ] = None,
     months: Annotated[int, typer.Option("--months", min=1, max=24, help="Months the lists cover.")] = 6,
 ) -> None:
@@ -646,16 +646,13 @@ def annex_a(
     from warehouse.annex_a import AnnexAError, build_annex_a
 
     wanted = _parse_date(as_of) if as_of else None
-    try:
+    with command_errors(AnnexAError, FileNotFoundError):
         day, lists = build_annex_a(
             warehouse, load_catalogue(settings().indicator_catalogue), as_of=wanted, months=months
         )
-    except (AnnexAError, FileNotFoundError) as e:
-        _say(f"error: {e}")
-        raise typer.Exit(1) from None
-    written = write_annex_a(lists, out, as_of=day, months=months)
+        written = write_annex_a(lists, out, as_of=day, months=months)
     for number, frame in lists.items():
-        _say(f"list {number}: {frame.height:,} rows")
+        _say(f"list {number}: {_n(frame.height, 'row')}")
     _say(f"wrote {len(written)} files to {out}: they hold personal data (dates of birth); keep them safe")
 
 
@@ -695,13 +692,10 @@ def export(
     publication's run, batch and as-of date. CSV is UTF-8 with a BOM, ISO dates; see docs/analyst-guide.md."""
     from warehouse.export import ExportError, choose_tables, export_publication
 
-    try:
+    with command_errors(ExportError):
         manifest = export_publication(warehouse, out, fmt, choose_tables(tables), overwrite=overwrite)
-    except ExportError as e:
-        _say(f"error: {e}")
-        raise typer.Exit(1) from None
     for t in manifest["tables"]:
-        _say(f"{t['file']}: {t['rows']:,} rows, {t['columns']} columns")
+        _say(f"{t['file']}: {_n(t['rows'], 'row')}, {_n(t['columns'], 'column')}")
     _say(f"wrote {len(manifest['tables'])} tables as of {manifest['as_of']} and {out / 'manifest.json'}")
 
 
@@ -713,7 +707,8 @@ def catalogue(
     back to the SSD columns each case system exports, and every indicator with the tables it reads."""
     from csc.catalogue import write_catalogue
 
-    pages = write_catalogue(out)
+    with command_errors(OSError):
+        pages = write_catalogue(out)
     _say(f"wrote {len(pages)} pages; open {out / 'index.html'}")
 
 

@@ -26,6 +26,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.states import Failed, State  # noqa: E402
 
 from declarations.settings import settings  # noqa: E402
+from declarations.words import counted  # noqa: E402
 from expectations.quality import QualitySummary  # noqa: E402
 from flows.artifacts import FILES_KEY, SUMMARY_KEY, file_rows, run_markdown  # noqa: E402
 from pipeline import stages  # noqa: E402
@@ -104,7 +105,7 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
     summary = stages.check_quality(warehouse_dir, batch_id, as_of, run_id)
     logger.info(
         f"data quality: {summary.rules_failed} of {summary.rules_checked} rules failed, "
-        f"{summary.exceptions:,} records to fix; Data Docs: {summary.docs_index}"
+        f"{counted(summary.exceptions, 'record')} to fix; Data Docs: {summary.docs_index}"
     )
     if summary.blocking_rules_failed:
         logger.warning(

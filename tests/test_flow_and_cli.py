@@ -122,6 +122,13 @@ def test_csc_run_exit_status_and_messages(prefect_harness, tmp_path):
     assert "DEGRADED" in result.output and "withheld" in result.output
 
 
+def test_counts_read_as_words_do():
+    from declarations.words import counted
+
+    assert [counted(n, "row") for n in (0, 1, 2, 1024)] == ["0 rows", "1 row", "2 rows", "1,024 rows"]
+    assert counted(1, "child", "children") == "1 child" and counted(3, "child", "children") == "3 children"
+
+
 def test_as_of_is_read_as_written_in_england_or_iso():
     from datetime import date
 

@@ -14,6 +14,7 @@ from declarations.conformed import CONFORMED_BY_NAME
 from declarations.operations import EXCLUDED_RECORDS, ORPHAN_RECORDS, RECONCILIATION
 from declarations.systems import CASE_HOLDING_ROLES
 from declarations.tables import Declared
+from declarations.words import counted
 from transforms.conformed import SOURCES, build_conformed
 from transforms.timescales import DEFAULT_TIMESCALES
 from warehouse.db import ensure_tables, read_tables
@@ -70,7 +71,7 @@ def build_and_write_conformed(
     try:
         for name, frame in tables.items():
             write_table(con, CONFORMED_BY_NAME[name], frame)
-            progress(f"conformed.{name}: {frame.height:,} rows")
+            progress(f"conformed.{name}: {counted(frame.height, 'row')}")
         write_table(con, EXCLUDED_RECORDS, excluded)
         write_table(con, ORPHAN_RECORDS, orphans)
         con.register("reconciliation_frame", reconciliation.to_arrow())

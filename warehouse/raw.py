@@ -20,6 +20,7 @@ from declarations.operations import LOAD_MANIFEST, LOAD_RECORDS
 from declarations.registry import in_layer
 from declarations.systems import SYSTEMS, aliases, closest_system, matching_systems, may_be_absent
 from declarations.tables import literal, quote
+from declarations.words import counted
 from warehouse import repair
 from warehouse.batch import Batch, BatchError, BatchFile
 from warehouse.db import ensure_tables, fetch_one
@@ -526,7 +527,7 @@ def load_batch(
             r = load_file(con, batch, bf, work_dir, system=system)
             results.append(r)
             progress(
-                f"{r.file_name}: {r.rows_loaded:,} rows loaded"
+                f"{r.file_name}: {counted(r.rows_loaded, 'row')} loaded"
                 + (f", {r.rows_rejected:,} rejected" if r.rows_rejected else "")
                 + (f" - {r.message}" if r.status == STATUS_FAILED else "")
             )

@@ -34,6 +34,7 @@ from declarations.contract import DATE_RANGE, DATE_SENTINELS, ID_SENTINELS, TABL
 from declarations.operations import STAGING_RECORDS
 from declarations.registry import declared
 from declarations.tables import literal, quote
+from declarations.words import counted
 from warehouse.db import ensure_tables, fetch_one
 from warehouse.raw import STATUS_FAILED
 
@@ -320,7 +321,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, batch_id: str, *, progress=lam
                 for stmt in declared(f"staging.{t.name}").comments_sql():
                     con.execute(stmt)
                 (count,) = fetch_one(con.execute(f"SELECT count(*) FROM staging.{quote(t.name)}"))
-                progress(f"staging.{t.name}: {count:,} rows")
+                progress(f"staging.{t.name}: {counted(count, 'row')}")
             con.execute("INSERT INTO staging.current_batch VALUES (?, now()::TIMESTAMP)", [batch_id])
             con.commit()
         except BaseException:

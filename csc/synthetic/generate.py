@@ -11,6 +11,7 @@ import numpy as np
 
 from declarations import contract
 from declarations.constants import READY_MARKER
+from declarations.words import counted
 
 from .calendar import day
 from .export import write_atomically, write_table
@@ -119,14 +120,14 @@ def generate_batch(
         rows[name] = frame.n
         if name in EVENTS_OF_TABLE:
             tables.drop_event(EVENTS_OF_TABLE[name])
-        say(f"{name}: {frame.n:,} rows")
+        say(f"{name}: {counted(frame.n, 'row')}")
     more = MoreTables(world, tables.ids, more_seed)
     for name in MORE_TABLE_NAMES:
         if shape.writes(name):
             frame = shape.frame(name, more.build(name), tables, seed=seed)
             _write(out_dir, shape, name, frame, as_of, s.write_chunk_rows)
             rows[name] = frame.n
-            say(f"{name}: {frame.n:,} rows")
+            say(f"{name}: {counted(frame.n, 'row')}")
     for name in RELEASE_LOGS:
         if shape.writes(name):
             frame = release_log(name, rows, as_of)
