@@ -91,7 +91,7 @@ def run_markdown(
         "",
         "## Where to look",
         "",
-        f"- Data-quality results (Data Docs): `{docs_index or 'not built'}`",
+        f"- Data-quality pages, every rule in its words (offline): `{docs_index or 'not built'}`",
         f"- Published marts: `{published.path}`",
         f"- Board report: `{warehouse_dir / 'highlight-report.html'}` (`csc report --warehouse {warehouse_dir}`)",
     ]
