@@ -208,8 +208,19 @@ def comparator(r: dict, polarity: str) -> str:
     """England's figure beside ours, with the year it is for (the year ending 31 March)."""
     if r.get("england_value") is None:
         return ""
-    year = r["comparator_year"]
-    return f'{format_value(r["england_value"], polarity)}<span class="band">{year - 1}-{year % 100:02d}</span>'
+    return f'{format_value(r["england_value"], polarity)}<span class="band">{_year_words(r["comparator_year"])}</span>'
+
+
+def england_words(r: dict, polarity: str) -> str:
+    """England's figure and its year in plain text (the PDF): "40.0 (2024-25)"."""
+    if r.get("england_value") is None:
+        return ""
+    return f"{format_value(r['england_value'], polarity)} ({_year_words(r['comparator_year'])})"
+
+
+def _year_words(year: int) -> str:
+    """The financial year ending 31 March of ``year``, as the DfE writes it: 2024-25."""
+    return f"{year - 1}-{year % 100:02d}"
 
 
 def trend_months(report: pl.DataFrame) -> list[date]:
@@ -465,7 +476,7 @@ td.title, td.text {{ text-align: left; }}
 td.title {{ min-width: 14em; max-width: 24em; }}
 table.headline {{ width: 100%; }}
 td.period, td.ref, td.target {{ text-align: left; }}
-td.period, td.travel, td.target, span.band, table.teams td {{ white-space: nowrap; }}
+td.period, td.travel, td.target, span.band, table.teams td:not(.title) {{ white-space: nowrap; }}
 td.travel {{ text-align: left; white-space: nowrap; }}
 td.better {{ color: #1b5e20; }}
 td.worse {{ color: #b71c1c; }}
@@ -1022,9 +1033,11 @@ def write_pdf(
     pdf.ln(1)
     heads = headline_heads(report, as_of)
     widths = (
-        [10.0, 66.0, 16.0, 11.0, 12.0] + [10.0] * len(trend_months(report)) + [16.0, 0.0, 16.0, 16.0, 24.0, 11.0, 13.0]
+        [10.0, 48.0, 16.0, 11.0, 12.0] + [10.0] * len(trend_months(report)) + [16.0, 20.0, 16.0, 16.0, 24.0, 15.0, 13.0]
     )
-    keep = [i for i, w in enumerate(widths) if w]  # the sparkline stays in the HTML
+    keep = [i for i, w in enumerate(widths) if w]
+    # The sparkline stays in the HTML; its column in the PDF gives the figure's "n of d", as the HTML does under it.
+    heads = [h if h != "Trend" else "n of d" for h in heads]
     months = trend_months(report)
 
     def headline_rows(part: str) -> list:
@@ -1050,13 +1063,15 @@ def write_pdf(
                 format_value(r["previous_financial_year"], pol),
             ]
             cells += [format_value(r[f"value_month_{n}"], pol) for n in range(1, len(months) + 1)]
+            published = r["status"] not in ("withheld", "unavailable")
+            counted = r["numerator"] is not None and r["denominator"] is not None and pol in ("higher", "lower")
             cells += [
                 shown_figure(r, pol),
-                "",
+                f"{r['numerator']:,} of {r['denominator']:,}" if published and counted else "",
                 month_travel,
                 year_travel,
                 targets_text(r, pol),
-                format_value(r["england_value"], pol) if r["england_value"] is not None else "",
+                england_words(r, pol),
                 (rag.upper(), rag_styles[rag]) if rag in rag_styles else _not_published(r["status"]),
             ]
             rows.append([cells[i] for i in keep])
