@@ -143,6 +143,12 @@ def _check_warehouse(warehouse: Path, create: bool) -> None:
     )
 
 
+def _published_warehouse(warehouse: Path) -> None:
+    """For the commands that read a publication: a mistyped path is named as such, not as "nothing published"."""
+    if not warehouse.is_dir():
+        fail(f"{warehouse}: no such folder (--warehouse is the folder holding warehouse.duckdb and marts.duckdb)")
+
+
 def _log_file(warehouse: Path, command: str) -> Path:
     folder = warehouse / "logs"
     folder.mkdir(parents=True, exist_ok=True)
@@ -383,6 +389,8 @@ def print_run_summary(summary) -> None:
 
     load, staging = summary.load, summary.staging
     state = "already loaded (nothing changed)" if load.already_loaded else "loaded"
+    if summary.degraded:
+        state += ", degraded (below)"
     _say(f"batch {summary.batch_id} ({summary.batch_folder}) as of {summary.as_of}: {state}")
     _say(
         f"  raw: {_n(load.rows_loaded, 'row')} from "
@@ -622,6 +630,7 @@ def report(
     from csc.report import LogoError, write_reports
     from warehouse.marts import marts_path
 
+    _published_warehouse(warehouse)
     with command_errors(FileNotFoundError, LogoError):  # no publication yet, or no logo at CSC_COUNCIL_LOGO
         html_path, xlsx_path, text = write_reports(marts_path(warehouse), out or warehouse)
     typer.echo(text)
@@ -646,6 +655,7 @@ def annex_a(
     from warehouse.annex_a import AnnexAError, build_annex_a
 
     wanted = _parse_date(as_of) if as_of else None
+    _published_warehouse(warehouse)
     with command_errors(AnnexAError, FileNotFoundError):
         day, lists = build_annex_a(
             warehouse, load_catalogue(settings().indicator_catalogue), as_of=wanted, months=months

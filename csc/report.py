@@ -651,17 +651,28 @@ def _not_published(status: str | None) -> str:
     return status if status in ("withheld", "unavailable") else ""
 
 
+def _shortened(text: str, width: int) -> str:
+    """A title cut to fit a terminal column, marked as cut; "(lower is better)" is kept whenever it is there."""
+    if len(text) <= width:
+        return text
+    keep = " (lower is better)" if text.endswith("(lower is better)") else ""
+    return text[: width - len(keep) - 1].rstrip() + "…" + keep
+
+
 def render_text(report: pl.DataFrame, catalogue: pl.DataFrame) -> str:
     polarity = _polarities(catalogue)
     lines = [f"{'ref':<9}{'measure':<62}{'num':>7}{'denom':>7}{'current':>16}  {'rag':<8}"]
+    section = None
     for r in report.iter_rows(named=True):
+        if r["section"] != section:  # the rows come in the catalogue's sections: headed, so the order reads
+            section = r["section"]
+            lines.append(str(section))
         pol = polarity.get(r["indicator_ref"], "higher")
         num = "" if r["numerator"] is None or pol in ("count", "rate") else f"{r['numerator']:,}"
         den = "" if r["denominator"] is None else f"{r['denominator']:,}"
         rag = r["rag"] or _not_published(r["status"])
-        lines.append(
-            f"{r['indicator_ref']:<9}{r['title'][:60]:<62}{num:>7}{den:>7}{shown_figure(r, pol):>16}  {rag:<8}"
-        )
+        title = _shortened(r["title"], 60)
+        lines.append(f"{r['indicator_ref']:<9}{title:<62}{num:>7}{den:>7}{shown_figure(r, pol):>16}  {rag:<8}")
     return "\n".join(lines)
 
 

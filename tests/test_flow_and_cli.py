@@ -251,3 +251,15 @@ def test_a_batch_with_no_data_or_an_implausible_date_never_replaces_the_publicat
         result = runner.invoke(app, ["run", "--batch", str(batch), "--warehouse", str(wh)])
         assert result.exit_code == 1 and message in result.output, (batch.name, result.output[-500:])
         assert publication() == before, batch.name
+
+
+def test_commands_that_read_a_publication_name_a_mistyped_warehouse(tmp_path):
+    missing = tmp_path / "nowhere"
+    for command in (["report"], ["annex-a", "--out", str(tmp_path / "lists")], ["export", "--format", "csv"]):
+        args = [*command, "--warehouse", str(missing)] + (
+            ["--out", str(tmp_path / "x")] if command[0] == "export" else []
+        )
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert str(missing) in result.output and "nothing published" not in result.output, result.output
+    assert not missing.exists() and not (tmp_path / "lists").exists() and not (tmp_path / "x").exists()

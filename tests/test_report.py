@@ -681,3 +681,11 @@ def test_the_definitions_sheet_is_in_words(tmp_path):
         "green at or above 90%; red below 80%; amber between",
     ]
     assert not any("{" in str(cell) for row in rows for cell in row)
+
+
+def test_the_terminal_report_heads_each_section_and_marks_a_cut_title():
+    long_title = "% of children looked after with 3 or more placements in the last 12 months (lower is better)"
+    rows = report_rows().with_columns(pl.Series("title", ["CP visits in time", long_title]))
+    lines = render_text(rows, CATALOGUE).splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["Visits", "4.7.2", "Reviews", "5.18"]
+    assert lines[4][9:71].rstrip() == "% of children looked after with 3 or more… (lower is better)"

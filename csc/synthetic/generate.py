@@ -98,7 +98,10 @@ def generate_batch(
 
     # The SSD's other tables draw from a fourth stream: the first three (and the core tables' bytes) are unchanged.
     world_seed, tables_seed, faults_seed, more_seed = np.random.SeedSequence(seed).spawn(4)
-    say(f"simulating {s.simulated_years} years of case history ({scale} scale) up to {as_of:%Y-%m-%d}")
+    say(
+        f"simulating {s.simulated_years} years of case history ({scale} scale) up to {as_of:%Y-%m-%d}, "
+        "keeping the last six"
+    )
     world = build_world(np.random.Generator(np.random.PCG64(world_seed)), s, as_of)
     tables = Tables(world, tables_seed)
     shape = ExportShape(system, extensions)
