@@ -423,7 +423,7 @@ def print_run_summary(summary) -> None:
     quality = summary.quality
     _say(
         f"  data quality: {quality.rules_failed} of {_n(quality.rules_checked, 'rule')} failed, "
-        f"{_n(quality.exceptions, 'record')} to fix (marts: dq_exceptions); Data Docs: {quality.docs_index}"
+        f"{_n(quality.exceptions, 'record')} to fix (marts: dq_exceptions); pages: {quality.docs_index}"
     )
     unavailable = {
         ref: why for ref, (status, why) in summary.published.not_published.items() if status == "unavailable"

@@ -105,7 +105,7 @@ def check_quality(warehouse_dir: Path, batch_id: str, as_of: date, run_id: str) 
     summary = stages.check_quality(warehouse_dir, batch_id, as_of, run_id)
     logger.info(
         f"data quality: {summary.rules_failed} of {summary.rules_checked} rules failed, "
-        f"{counted(summary.exceptions, 'record')} to fix; Data Docs: {summary.docs_index}"
+        f"{counted(summary.exceptions, 'record')} to fix; data-quality pages: {summary.docs_index}"
     )
     if summary.blocking_rules_failed:
         logger.warning(
