@@ -164,6 +164,7 @@ def test_the_command_refuses_a_warehouse_with_nothing_published(tmp_path: Path):
 
     from csc.cli import app
 
+    (tmp_path / "wh").mkdir()  # a warehouse folder, nothing in it (a missing folder: test_flow_and_cli)
     result = CliRunner().invoke(app, ["annex-a", "--warehouse", str(tmp_path / "wh"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert "nothing has been published here yet" in result.output
