@@ -278,14 +278,29 @@ def generate(
             "cont_contact_outcome_date) a council adds to supply indicators 1.1, 2.1 and 3.2."
         ),
     ] = True,
+    councils: Annotated[
+        int | None,
+        typer.Option(
+            "--councils",
+            help="Write a region instead: this many councils of varied size and case system, one batch folder "
+            "each in --out (council-001, ...), and councils.csv. England is about 150 councils of the la scale.",
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic SSD batch: the SSD tables with six years of history up to --as-of, as a case system's
-    SSD build exports them."""
+    SSD build exports them (with --councils, one batch folder per council of a region)."""
     from csc.synthetic import SCALES, SYSTEM_NAMES, generate_batch
     from declarations.contract import TABLES
 
     if scale not in SCALES:
         fail(f"--scale must be one of {', '.join(SCALES)}, not {scale!r}")
+    if councils is not None:
+        if councils < 1:
+            fail("--councils is how many councils to write: 1 or more")
+        if faults > 0:
+            fail("--faults is for one batch: a region's councils are written clean")
+        _generate_region(out, _parse_date(as_of), councils, scale, seed)
+        return
     if system not in SYSTEM_NAMES:
         fail(f"--system must be one of {', '.join(SYSTEM_NAMES)}, not {system!r}")
     if not 0 <= faults < 1:
@@ -309,6 +324,23 @@ def generate(
         )
     _say(
         f"wrote {_n(sum(rows.values()), 'row')} in {_n(len(rows), 'file')} to {out} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+
+
+def _generate_region(out: Path, day: date, councils: int, scale: str, seed: int) -> None:
+    from csc.synthetic.region import MANIFEST, generate_region
+
+    started = time.perf_counter()
+    with (
+        steps(councils, f"generating {_n(councils, 'council')} ({scale})") as step,
+        command_errors(OSError, ValueError),
+    ):
+        written = generate_region(
+            out, councils=councils, as_of=day, scale=scale, seed=seed, progress=lambda m: step(m, True)
+        )
+    _say(
+        f"wrote {_n(len(written), 'council')} to {out} (one batch folder each, and {MANIFEST}) "
         f"in {time.perf_counter() - started:.1f}s"
     )
 
