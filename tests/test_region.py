@@ -4,12 +4,17 @@ the region's (``transforms.region``), and the regional run on a Dask cluster (``
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+import polars as pl
+from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from csc.cli import app
 from csc.synthetic.region import region_councils
+from declarations.registry import declared
+from transforms.region import region_indicator_values
 
 runner = CliRunner()
 
@@ -44,3 +49,87 @@ def test_generate_councils_checks_its_arguments(tmp_path: Path):
     result = runner.invoke(app, ["generate", "--councils", "0", "--out", str(tmp_path), "--as-of", "2023-08-31"])
     assert result.exit_code == 1
     assert "--councils" in result.output
+
+
+# --- the region's figures (transforms.region) --------------------------------------------------------------------
+
+E = date(2023, 8, 31)
+POLARITIES = {"p": "higher", "q": "lower", "c": "count", "r": "rate"}
+POPULATIONS = pl.DataFrame({"council_code": ["a", "b", "c"], "child_population": [1000, 2000, 3000]})
+
+
+def council_values(rows: list[tuple]) -> pl.DataFrame:
+    columns = ["council_code", "indicator_ref", "status", "numerator", "denominator", "value", "england_value"]
+    frame = pl.DataFrame(rows, schema=columns, orient="row")
+    return frame.with_columns(period_end=pl.lit(E))
+
+
+def test_region_sums_what_councils_counted_leaves_out_a_withheld_figure_and_ranks_by_polarity():
+    values = council_values(
+        [
+            ("a", "p", "published", 8, 10, 80.0, 70.0),
+            ("b", "p", "published", 3, 4, 75.0, 70.0),
+            ("c", "p", "withheld", 1, 2, 50.0, 70.0),
+            ("a", "q", "published", 2, 10, 20.0, None),
+            ("b", "q", "published", 1, 5, 20.0, None),
+            ("c", "q", "published", 3, 10, 30.0, None),
+            ("a", "c", "published", 5, None, 5.0, None),
+            ("b", "c", "published", 7, None, 7.0, None),
+            ("c", "c", "unavailable", None, None, None, None),
+            ("a", "r", "published", 10, None, 100.0, None),
+            ("b", "r", "published", 30, None, 150.0, None),
+        ]
+    )
+    got = region_indicator_values(values, POPULATIONS, POLARITIES)
+    p, q = 100 * 11 / 14, 100 * 6 / 25
+    r = 40 / 3000 * 10_000
+    expected = pl.DataFrame(
+        [
+            # ref, council, polarity, status, num, den, value, region num, den, population, value, in it, of, rank,
+            # ranked, from region, England, from England
+            ("c", "a", "count", "published", 5, None, 5.0, 12, None, None, 12.0, 2, 3, None, 0, -7.0, None, None),
+            ("c", "b", "count", "published", 7, None, 7.0, 12, None, None, 12.0, 2, 3, None, 0, -5.0, None, None),
+            ("c", "c", "count", "unavailable", None, None, None, 12, None, None, 12.0, 2, 3, None, 0, None, None, None),
+            ("p", "a", "higher", "published", 8, 10, 80.0, 11, 14, None, p, 2, 3, 1, 2, 80 - p, 70.0, 10.0),
+            ("p", "b", "higher", "published", 3, 4, 75.0, 11, 14, None, p, 2, 3, 2, 2, 75 - p, 70.0, 5.0),
+            ("p", "c", "higher", "withheld", 1, 2, 50.0, 11, 14, None, p, 2, 3, None, 2, 50 - p, 70.0, -20.0),
+            ("q", "a", "lower", "published", 2, 10, 20.0, 6, 25, None, q, 3, 3, 1, 3, 20 - q, None, None),
+            ("q", "b", "lower", "published", 1, 5, 20.0, 6, 25, None, q, 3, 3, 1, 3, 20 - q, None, None),
+            ("q", "c", "lower", "published", 3, 10, 30.0, 6, 25, None, q, 3, 3, 3, 3, 30 - q, None, None),
+            ("r", "a", "rate", "published", 10, None, 100.0, 40, None, 3000, r, 2, 2, None, 0, 100 - r, None, None),
+            ("r", "b", "rate", "published", 30, None, 150.0, 40, None, 3000, r, 2, 2, None, 0, 150 - r, None, None),
+        ],
+        schema=[
+            "indicator_ref",
+            "council_code",
+            "polarity",
+            "status",
+            "numerator",
+            "denominator",
+            "value",
+            "region_numerator",
+            "region_denominator",
+            "region_child_population",
+            "region_value",
+            "region_councils",
+            "councils",
+            "rank",
+            "ranked_councils",
+            "difference_from_region",
+            "england_value",
+            "difference_from_england",
+        ],
+        orient="row",
+    ).with_columns(period_end=pl.lit(E))
+    assert_frame_equal(got, declared("region.region_indicator_values").conform(expected))
+
+
+def test_no_council_published_leaves_the_region_empty_not_zero():
+    values = council_values(
+        [("a", "p", "withheld", 1, 2, 50.0, None), ("b", "p", "unavailable", None, None, None, None)]
+    )
+    got = region_indicator_values(values, POPULATIONS, POLARITIES)
+    assert got.select("region_numerator", "region_value", "region_councils", "rank").rows() == [
+        (None, None, 0, None),
+        (None, None, 0, None),
+    ]
