@@ -507,6 +507,64 @@ def run_landing(
         _say(f"no complete batch in {landing}")
 
 
+@app.command("run-region")
+def run_region(
+    landing: Annotated[
+        Path, typer.Option("--landing", help="Landing folder: one sub-folder per council, each a batch with _READY.")
+    ],
+    warehouses: Annotated[
+        Path, typer.Option("--warehouses", help="Folder of the councils' warehouses: one sub-folder per council.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for region.duckdb (created).")],
+    create_warehouse: Annotated[
+        bool,
+        typer.Option(
+            "--create-warehouse",
+            help="Start a new warehouse for a council that has none in --warehouses (without it, a missing one is "
+            "an error, so a mistyped path never starts new ones).",
+        ),
+    ] = False,
+) -> None:
+    """Load every council's batch (LANDING/<council>/) into its own warehouse (WAREHOUSES/<council>/), each as a task
+    on a Dask cluster (local, CSC_DASK_WORKERS processes; or the scheduler CSC_DASK_ADDRESS), then write
+    region.duckdb: every council's figures beside the region's, ranks and differences. Exit status 1 if a council
+    failed (the region is still written from what the councils have published)."""
+    from declarations.constants import READY_MARKER
+
+    if not landing.is_dir():
+        fail(f"{landing}: not a folder (the landing folder holds one sub-folder per council)")
+    councils = sorted(p.name for p in landing.iterdir() if p.is_dir() and (p / READY_MARKER).is_file())
+    if not councils:
+        fail(f"{landing}: no council's batch here (a sub-folder per council, each with {READY_MARKER})")
+    if not create_warehouse:
+        missing = [c for c in councils if not (warehouses / c / "warehouse.duckdb").is_file()]
+        if missing:
+            fail(
+                f"{warehouses}: no warehouse for {_n(len(missing), 'council')} ({', '.join(missing[:5])}"
+                f"{', ...' if len(missing) > 5 else ''}). Check the path, or pass --create-warehouse to start them"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = _log_file(out, "run-region")
+    _say(f"loading {_n(len(councils), 'council')} from {landing} on a Dask cluster")
+    started = time.perf_counter()
+    from flows.region import region_run  # before prefect_log: see _nightly
+
+    with prefect_log(log_file), command_errors(OSError, log_file=log_file):
+        result = region_run(landing, warehouses, out)
+    failed = 0
+    for run in result.councils:
+        when = f" as of {run.as_of}" if run.as_of else ""
+        took = f" in {run.seconds:.1f}s" if run.seconds is not None else ""
+        _say(f"  {run.council_code}: {run.outcome}{when}{took}" + (f": {run.message}" if run.message else ""))
+        failed += run.outcome == "failed"
+    _say(
+        f"wrote {result.region_file} ({_n(len(result.councils), 'council')}, {failed:,} failed; "
+        f"cluster: {result.cluster}) in {time.perf_counter() - started:.1f}s; log: {log_file}"
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     landing: LandingDir,

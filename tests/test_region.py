@@ -7,13 +7,16 @@ import json
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from csc.cli import app
 from csc.synthetic.region import region_councils
 from declarations.registry import declared
+from declarations.settings import settings
 from transforms.region import region_indicator_values
 
 runner = CliRunner()
@@ -133,3 +136,82 @@ def test_no_council_published_leaves_the_region_empty_not_zero():
         (None, None, 0, None),
         (None, None, 0, None),
     ]
+
+
+# --- the regional run (csc run-region) on a real local Dask cluster ----------------------------------------------
+
+
+@pytest.fixture
+def two_dask_workers(monkeypatch):
+    monkeypatch.setenv("CSC_DASK_WORKERS", "2")
+    monkeypatch.delenv("CSC_DASK_ADDRESS", raising=False)
+    settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    settings.cache_clear()
+
+
+def test_run_region_loads_each_council_on_a_dask_worker_and_sums_their_figures(
+    prefect_harness, two_dask_workers, tmp_path: Path
+):
+    landing, warehouses, region = tmp_path / "landing", tmp_path / "warehouses", tmp_path / "region"
+    generated = runner.invoke(
+        app, ["generate", "--councils", "2", "--out", str(landing), "--as-of", "2023-08-31", "--scale", "tiny"]
+    )
+    assert generated.exit_code == 0, generated.output
+    args = ["run-region", "--landing", str(landing), "--warehouses", str(warehouses), "--out", str(region)]
+    result = runner.invoke(app, [*args, "--create-warehouse"])
+    assert result.exit_code == 0, result.output
+    assert "council-001: completed" in result.output and "council-002: completed" in result.output
+    assert str(region / "region.duckdb") in result.output
+
+    councils = []
+    for code in ("council-001", "council-002"):
+        with duckdb.connect(str(warehouses / code / "marts.duckdb"), read_only=True) as con:
+            frame = con.sql("SELECT * FROM indicator_values WHERE team_id IS NULL").pl()
+        councils.append(frame.with_columns(council_code=pl.lit(code)))
+    marts = pl.concat(councils)
+    with duckdb.connect(str(region / "region.duckdb"), read_only=True) as con:
+        got = con.sql("SELECT * FROM region_indicator_values").pl()
+        runs = con.sql("SELECT council_code, outcome, as_of, indicator_values FROM region_councils").pl()
+    assert runs.rows() == [
+        ("council-001", "completed", date(2023, 8, 31), councils[0].height),
+        ("council-002", "completed", date(2023, 8, 31), councils[1].height),
+    ]
+    assert got.height == marts.height
+    # The regional numerator and denominator are the councils' published ones summed.
+    published = pl.col("status") == "published"
+    sums = marts.group_by("indicator_ref", "period_end").agg(
+        pl.col("numerator").filter(published).sum().alias("numerator_sum"),
+        pl.col("denominator").filter(published).sum().alias("denominator_sum"),
+        published.sum().alias("published"),
+    )
+    checked = got.join(sums, on=["indicator_ref", "period_end"]).filter(pl.col("published") > 0)
+    assert checked.height > 0
+    assert checked.filter(pl.col("region_numerator") != pl.col("numerator_sum")).height == 0
+    percentages = checked.filter(pl.col("polarity").is_in(["higher", "lower"]))
+    assert percentages.filter(pl.col("region_denominator") != pl.col("denominator_sum")).height == 0
+    # Ranks: of two councils, the better figure by the indicator's polarity is 1 (both 1 when equal).
+    pairs = percentages.filter(pl.col("ranked_councils") == 2).pivot(
+        "council_code", index=["indicator_ref", "period_end", "polarity"], values=["value", "rank"]
+    )
+    assert pairs.height > 0
+    for row in pairs.iter_rows(named=True):
+        a, b = row["value_council-001"], row["value_council-002"]
+        better_a = a > b if row["polarity"] == "higher" else a < b
+        expected = (1, 1) if a == b else ((1, 2) if better_a else (2, 1))
+        assert (row["rank_council-001"], row["rank_council-002"]) == expected, row
+
+
+def test_run_region_checks_its_arguments_before_prefect_starts(tmp_path: Path):
+    result = runner.invoke(
+        app, ["run-region", "--landing", str(tmp_path / "nope"), "--warehouses", "w", "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 1 and "not a folder" in result.output
+    (tmp_path / "landing" / "council-001").mkdir(parents=True)
+    args = ["run-region", "--landing", str(tmp_path / "landing"), "--warehouses", str(tmp_path / "w")]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "no council's batch" in result.output
+    (tmp_path / "landing" / "council-001" / "_READY").write_text("")
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "no warehouse for 1 council (council-001)" in result.output
