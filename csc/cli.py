@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -182,6 +183,21 @@ def prefect_log(log_file: Path, on_record: Callable[[logging.LogRecord], None] |
             root.removeHandler(watcher)
         # Prefect's terminal handler stays away: the temporary server logs its stop when the process exits, after
         # the command's last line.
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Environment variables set for the block (for the processes it starts), as they were after it."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class _CallbackHandler(logging.Handler):
@@ -549,7 +565,9 @@ def run_region(
     started = time.perf_counter()
     from flows.region import region_run  # before prefect_log: see _nightly
 
-    with prefect_log(log_file), command_errors(OSError, log_file=log_file):
+    # The Dask workers are processes of their own: their Prefect log goes to the API (the UI), not the terminal.
+    quiet = {} if _options["debug"] else {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
+    with prefect_log(log_file), environment(quiet), command_errors(OSError, log_file=log_file):
         result = region_run(landing, warehouses, out)
     failed = 0
     for run in result.councils:
