@@ -17,6 +17,7 @@ from csc.cli import app
 from csc.synthetic.region import region_councils
 from declarations.registry import declared
 from declarations.settings import settings
+from tests.conftest import write_batch
 from transforms.region import region_indicator_values
 
 runner = CliRunner()
@@ -159,10 +160,13 @@ def test_run_region_loads_each_council_on_a_dask_worker_and_sums_their_figures(
         app, ["generate", "--councils", "2", "--out", str(landing), "--as-of", "2023-08-31", "--scale", "tiny"]
     )
     assert generated.exit_code == 0, generated.output
+    # A third council whose batch no table can be read from: it fails, the other two load.
+    write_batch(landing / "council-003", {"notes.txt": "not an SSD table\n"})
     args = ["run-region", "--landing", str(landing), "--warehouses", str(warehouses), "--out", str(region)]
     result = runner.invoke(app, [*args, "--create-warehouse"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "council-001: completed" in result.output and "council-002: completed" in result.output
+    assert "council-003: failed" in result.output and "1 failed" in result.output
     assert str(region / "region.duckdb") in result.output
 
     councils = []
@@ -177,6 +181,7 @@ def test_run_region_loads_each_council_on_a_dask_worker_and_sums_their_figures(
     assert runs.rows() == [
         ("council-001", "completed", date(2023, 8, 31), councils[0].height),
         ("council-002", "completed", date(2023, 8, 31), councils[1].height),
+        ("council-003", "failed", None, 0),
     ]
     assert got.height == marts.height
     # The regional numerator and denominator are the councils' published ones summed.
