@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -184,6 +185,21 @@ def prefect_log(log_file: Path, on_record: Callable[[logging.LogRecord], None] |
         # the command's last line.
 
 
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Environment variables set for the block (for the processes it starts), as they were after it."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 class _CallbackHandler(logging.Handler):
     def __init__(self, callback: Callable[[logging.LogRecord], None]):
         super().__init__(logging.INFO)
@@ -278,14 +294,29 @@ def generate(
             "cont_contact_outcome_date) a council adds to supply indicators 1.1, 2.1 and 3.2."
         ),
     ] = True,
+    councils: Annotated[
+        int | None,
+        typer.Option(
+            "--councils",
+            help="Write a region instead: this many councils of varied size and case system, one batch folder "
+            "each in --out (council-001, ...), and councils.csv. England is about 150 councils of the la scale.",
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic SSD batch: the SSD tables with six years of history up to --as-of, as a case system's
-    SSD build exports them."""
+    SSD build exports them (with --councils, one batch folder per council of a region)."""
     from csc.synthetic import SCALES, SYSTEM_NAMES, generate_batch
     from declarations.contract import TABLES
 
     if scale not in SCALES:
         fail(f"--scale must be one of {', '.join(SCALES)}, not {scale!r}")
+    if councils is not None:
+        if councils < 1:
+            fail("--councils is how many councils to write: 1 or more")
+        if faults > 0:
+            fail("--faults is for one batch: a region's councils are written clean")
+        _generate_region(out, _parse_date(as_of), councils, scale, seed)
+        return
     if system not in SYSTEM_NAMES:
         fail(f"--system must be one of {', '.join(SYSTEM_NAMES)}, not {system!r}")
     if not 0 <= faults < 1:
@@ -309,6 +340,23 @@ def generate(
         )
     _say(
         f"wrote {_n(sum(rows.values()), 'row')} in {_n(len(rows), 'file')} to {out} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+
+
+def _generate_region(out: Path, day: date, councils: int, scale: str, seed: int) -> None:
+    from csc.synthetic.region import MANIFEST, generate_region
+
+    started = time.perf_counter()
+    with (
+        steps(councils, f"generating {_n(councils, 'council')} ({scale})") as step,
+        command_errors(OSError, ValueError),
+    ):
+        written = generate_region(
+            out, councils=councils, as_of=day, scale=scale, seed=seed, progress=lambda m: step(m, True)
+        )
+    _say(
+        f"wrote {_n(len(written), 'council')} to {out} (one batch folder each, and {MANIFEST}) "
         f"in {time.perf_counter() - started:.1f}s"
     )
 
@@ -473,6 +521,66 @@ def run_landing(
         _say(f"{r.batch}: {r.status} in {r.moved_to}")
     if not results:
         _say(f"no complete batch in {landing}")
+
+
+@app.command("run-region")
+def run_region(
+    landing: Annotated[
+        Path, typer.Option("--landing", help="Landing folder: one sub-folder per council, each a batch with _READY.")
+    ],
+    warehouses: Annotated[
+        Path, typer.Option("--warehouses", help="Folder of the councils' warehouses: one sub-folder per council.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for region.duckdb (created).")],
+    create_warehouse: Annotated[
+        bool,
+        typer.Option(
+            "--create-warehouse",
+            help="Start a new warehouse for a council that has none in --warehouses (without it, a missing one is "
+            "an error, so a mistyped path never starts new ones).",
+        ),
+    ] = False,
+) -> None:
+    """Load every council's batch (LANDING/<council>/) into its own warehouse (WAREHOUSES/<council>/), each as a task
+    on a Dask cluster (local, CSC_DASK_WORKERS processes; or the scheduler CSC_DASK_ADDRESS), then write
+    region.duckdb: every council's figures beside the region's, ranks and differences. Exit status 1 if a council
+    failed (the region is still written from what the councils have published)."""
+    from declarations.constants import READY_MARKER
+
+    if not landing.is_dir():
+        fail(f"{landing}: not a folder (the landing folder holds one sub-folder per council)")
+    councils = sorted(p.name for p in landing.iterdir() if p.is_dir() and (p / READY_MARKER).is_file())
+    if not councils:
+        fail(f"{landing}: no council's batch here (a sub-folder per council, each with {READY_MARKER})")
+    if not create_warehouse:
+        missing = [c for c in councils if not (warehouses / c / "warehouse.duckdb").is_file()]
+        if missing:
+            fail(
+                f"{warehouses}: no warehouse for {_n(len(missing), 'council')} ({', '.join(missing[:5])}"
+                f"{', ...' if len(missing) > 5 else ''}). Check the path, or pass --create-warehouse to start them"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = _log_file(out, "run-region")
+    _say(f"loading {_n(len(councils), 'council')} from {landing} on a Dask cluster")
+    started = time.perf_counter()
+    from flows.region import region_run  # before prefect_log: see _nightly
+
+    # The Dask workers are processes of their own: their Prefect log goes to the API (the UI), not the terminal.
+    quiet = {} if _options["debug"] else {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
+    with prefect_log(log_file), environment(quiet), command_errors(OSError, log_file=log_file):
+        result = region_run(landing, warehouses, out)
+    failed = 0
+    for run in result.councils:
+        when = f" as of {run.as_of}" if run.as_of else ""
+        took = f" in {run.seconds:.1f}s" if run.seconds is not None else ""
+        _say(f"  {run.council_code}: {run.outcome}{when}{took}" + (f": {run.message}" if run.message else ""))
+        failed += run.outcome == "failed"
+    _say(
+        f"wrote {result.region_file} ({_n(len(result.councils), 'council')}, {failed:,} failed; "
+        f"cluster: {result.cluster}) in {time.perf_counter() - started:.1f}s; log: {log_file}"
+    )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

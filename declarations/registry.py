@@ -11,6 +11,7 @@ from declarations.conformed import CONFORMED_TABLES
 from declarations.contract import TABLES, Table
 from declarations.marts import MART_TABLES
 from declarations.operations import OPERATIONS_TABLES, RAW_METADATA, STAGING_LINEAGE
+from declarations.region import REGION_TABLES
 from declarations.tables import Declared, Field
 
 
@@ -46,6 +47,7 @@ REGISTRY: dict[str, Declared] = {
         *CONFORMED_TABLES,
         *OPERATIONS_TABLES,
         *MART_TABLES,
+        *REGION_TABLES,
     )
 }
 

@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     prefect_port: int = Field(
         4200, ge=1, le=65535, description="Port of the Prefect server `csc serve` starts when none is configured."
     )
+    dask_workers: int | None = Field(
+        None,
+        ge=1,
+        description="Worker processes of the local Dask cluster `csc run-region` starts, one council at a time "
+        "each (default: one per core).",
+    )
+    dask_address: str | None = Field(
+        None,
+        description="A running Dask scheduler for `csc run-region` (e.g. tcp://10.0.0.5:8786) instead of a local "
+        "cluster: a regional group adds machines by starting workers against it. Its workers need PREFECT_API_URL "
+        "(the Prefect server's) in their environment.",
+    )
 
 
 class AlertSettings(BaseSettings):

@@ -13,7 +13,7 @@ from typing import Literal
 
 import polars as pl
 
-Layer = Literal["raw", "staging", "conformed", "marts", "ops", "dq"]
+Layer = Literal["raw", "staging", "conformed", "marts", "ops", "dq", "region"]
 # Which DuckDB file a layer's tables live in: analysts read marts.duckdb only.
 DATABASE: dict[Layer, str] = {
     "raw": "warehouse.duckdb",
@@ -22,6 +22,7 @@ DATABASE: dict[Layer, str] = {
     "ops": "warehouse.duckdb",
     "dq": "warehouse.duckdb",
     "marts": "marts.duckdb",
+    "region": "region.duckdb",
 }
 
 # DuckDB's type -> polars' (the types the declarations use).
@@ -80,8 +81,8 @@ class Declared:
 
     @property
     def schema(self) -> str:
-        """The DuckDB schema: marts live in marts.duckdb's main schema."""
-        return "main" if self.layer == "marts" else self.layer
+        """The DuckDB schema: marts live in marts.duckdb's main schema, the region's tables in region.duckdb's."""
+        return "main" if self.layer in ("marts", "region") else self.layer
 
     @property
     def qualified(self) -> str:

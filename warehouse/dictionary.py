@@ -142,6 +142,12 @@ def data_dictionary_markdown() -> str:
             "The history of runs, and what the data-quality checks found and alerted.",
             (*in_layer("ops"), *in_layer("dq")),
         ),
+        (
+            "The region (`region.duckdb`, written by `csc run-region`)",
+            "Every council's published figures beside each other and the region's, built from each council's own "
+            "`marts.indicator_values` (whole service) after the councils' runs; rebuilt whole by each regional run.",
+            in_layer("region"),
+        ),
     ):
         out += ["", f"## {heading}", "", introduction]
         out += [line for t in tables for line in _declared_section(t)]
@@ -187,7 +193,7 @@ def conformed_lineage(name: str) -> list[str]:
 
 
 def _declared_section(t: Declared) -> list[str]:
-    out = ["", f"### {t.qualified if t.layer != 'marts' else t.name}", "", t.description, ""]
+    out = ["", f"### {t.qualified if t.layer not in ('marts', 'region') else t.name}", "", t.description, ""]
     if t.key:
         out += [f"Key: `{', '.join(t.key)}`.", ""]
     lineage = conformed_lineage(t.name) if t.layer == "conformed" else []

@@ -74,6 +74,7 @@ def generate_batch(
     system: str = "systemc",
     extensions: bool = True,
     progress: Callable[[str], None] | None = None,
+    size: float = 1.0,
 ) -> dict[str, int]:
     """Write one night's SSD export into out_dir, as ``system``'s SSD build exports it; return rows written per
     table. ``extensions`` adds the local extensions a council adds to supply indicators 1.1, 2.1 and 3.2.
@@ -81,7 +82,8 @@ def generate_batch(
     Same arguments, same bytes: everything is drawn from ``numpy.random.PCG64(seed)`` and no clock is read. The
     same world is written whatever the system (only its shape differs), so every system's batch publishes the
     same figures. With ``fault_rate`` > 0, recording problems (``FAULT_KINDS``) are injected and listed in
-    ``faults_log``.
+    ``faults_log``. ``size`` scales the council's children and flows (``Scale.resized``): a region's councils
+    differ in size.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose from {', '.join(SCALES)}")
@@ -89,8 +91,10 @@ def generate_batch(
         raise ValueError(f"unknown system {system!r}; choose from {', '.join(SYSTEM_NAMES)}")
     if not 0 <= fault_rate < 1:
         raise ValueError("fault_rate must be in [0, 1)")
+    if not size > 0:
+        raise ValueError("size must be above 0")
     say = progress or (lambda _: None)
-    s = SCALES[scale]
+    s = SCALES[scale].resized(size)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # A marker left by an earlier batch in this folder must not make this one look complete.
@@ -145,6 +149,7 @@ def generate_batch(
     marker = {
         "as_of": as_of.isoformat(),
         "scale": scale,
+        **({"size": size} if size != 1 else {}),
         "seed": seed,
         "system": system,
         "extensions": extensions,

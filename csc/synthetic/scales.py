@@ -138,6 +138,19 @@ class Scale:
     min_faults_per_kind: int = 12  # with fault_rate > 0, every kind is injected at least this often
     write_chunk_rows: int = 1_000_000
 
+    def resized(self, size: float) -> Scale:
+        """The same council ``size`` times as large: its children and every flow into the service scaled alike
+        (rates, durations and cadences, and so the figures' shape, are the scale's own)."""
+        if size == 1:
+            return self
+        return replace(
+            self,
+            children_population=round(self.children_population * size),
+            contacts_per_year=self.contacts_per_year * size,
+            referrals_per_year=self.referrals_per_year * size,
+            teen_entrants_per_year=self.teen_entrants_per_year * size,
+        )
+
 
 LA = Scale(
     name="la",
