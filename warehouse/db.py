@@ -7,6 +7,7 @@ Only one process may open a DuckDB file read-write, and a reader in another proc
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,3 +121,24 @@ def arrow_frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     # polars types from_arrow as "DataFrame or Series"; an Arrow table always makes a DataFrame
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def write_database(final: Path, tables: Iterable[tuple[Declared, pl.DataFrame]]) -> Path:
+    """A published DuckDB file (marts, region) written whole to a new file and swapped in atomically: readers see the
+    old file or the new one, never half of either; on any error the old file stays. Each table in its declared
+    columns and with its comments."""
+    building = final.with_name(f"{final.name}.building-{uuid.uuid4().hex[:8]}")
+    try:
+        with duckdb.connect(str(building)) as con:
+            for t, frame in tables:
+                con.register("published_frame", t.conform(frame).to_arrow())
+                con.execute(f"CREATE TABLE {quote(t.name)} AS SELECT * FROM published_frame")
+                con.unregister("published_frame")
+                for statement in t.comments_sql():
+                    con.execute(statement)
+            con.execute("CHECKPOINT")
+        os.replace(building, final)
+    finally:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+    return final

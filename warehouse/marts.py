@@ -8,8 +8,6 @@ last good publication in place. No names, dates of birth or addresses are publis
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,7 +17,6 @@ import polars as pl
 from declarations.comparators import Comparator
 from declarations.marts import MARTS_BY_NAME
 from declarations.operations import FIRST_PUBLISHED_RECORDS, FIRST_PUBLISHED_VALUES
-from declarations.tables import quote
 from transforms.caseloads import caseload, caseload_by_team, caseload_child
 from transforms.drift import drift_list
 from transforms.indicators import (
@@ -44,7 +41,7 @@ from transforms.restatements import (
     restated_records,
     restatements,
 )
-from warehouse.db import ensure_tables, read_tables
+from warehouse.db import ensure_tables, read_tables, write_database
 from warehouse.doubts import candidate_teams, figures_withheld_whole, record_doubts
 from warehouse.raw import STATUS_NOT_SUPPLIED
 
@@ -70,23 +67,7 @@ def publish(warehouse_dir: Path, tables: dict[str, pl.DataFrame]) -> Path:
     missing = set(MARTS_BY_NAME) - set(tables)
     if missing:
         raise ValueError(f"publication lacks {sorted(missing)}")
-    final = marts_path(warehouse_dir)
-    building = final.with_name(f"{MARTS_FILE}.building-{uuid.uuid4().hex[:8]}")
-    try:
-        with duckdb.connect(str(building)) as con:
-            for name, frame in tables.items():
-                t = MARTS_BY_NAME[name]
-                con.register("mart_frame", t.conform(frame).to_arrow())
-                con.execute(f"CREATE TABLE {quote(name)} AS SELECT * FROM mart_frame")
-                con.unregister("mart_frame")
-                for statement in t.comments_sql():
-                    con.execute(statement)
-            con.execute("CHECKPOINT")
-        os.replace(building, final)
-    finally:
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
-    return final
+    return write_database(marts_path(warehouse_dir), ((MARTS_BY_NAME[n], f) for n, f in tables.items()))
 
 
 def _shape(frame: pl.DataFrame | None, name: str) -> pl.DataFrame:

@@ -4,8 +4,6 @@ region and a failed build leaves the last one."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import duckdb
@@ -13,9 +11,8 @@ import polars as pl
 
 from declarations.catalogue import Catalogue
 from declarations.registry import declared, in_layer
-from declarations.tables import quote
 from transforms.region import region_indicator_values
-from warehouse.db import arrow_frame
+from warehouse.db import arrow_frame, write_database
 from warehouse.marts import marts_path
 
 REGION_FILE = "region.duckdb"
@@ -66,19 +63,4 @@ def build_region(region_dir: Path, councils: pl.DataFrame, catalogue: Catalogue)
 def write_region(region_dir: Path, frames: dict[str, pl.DataFrame]) -> Path:
     """Every region table to a new file, swapped in atomically; on any error the old file stays."""
     Path(region_dir).mkdir(parents=True, exist_ok=True)
-    final = region_path(region_dir)
-    building = final.with_name(f"{REGION_FILE}.building-{uuid.uuid4().hex[:8]}")
-    try:
-        with duckdb.connect(str(building)) as con:
-            for t in in_layer("region"):
-                con.register("region_frame", t.conform(frames[t.name]).to_arrow())
-                con.execute(f"CREATE TABLE {quote(t.name)} AS SELECT * FROM region_frame")
-                con.unregister("region_frame")
-                for statement in t.comments_sql():
-                    con.execute(statement)
-            con.execute("CHECKPOINT")
-        os.replace(building, final)
-    finally:
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
-    return final
+    return write_database(region_path(region_dir), ((t, frames[t.name]) for t in in_layer("region")))
