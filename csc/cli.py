@@ -21,6 +21,9 @@ import typer
 from typer._click import exceptions as click
 from typer.core import TyperGroup
 
+# Tiny and free of imports: safe before --help answers, unlike the project's other modules (imported in commands).
+from declarations.words import counted
+
 
 class _Group(TyperGroup):
     """Exit status 1 for a mistyped or missing option as for any other bad argument: 2 means a degraded load."""
@@ -63,13 +66,6 @@ def _global_options(
 
 def _say(message: str) -> None:
     typer.echo(message, err=True)
-
-
-def _n(count: int, word: str) -> str:
-    """'1 row', '2 rows', '1,024 rows' (imported here, not at the top, so that --help answers before anything)."""
-    from declarations.words import counted
-
-    return counted(count, word)
 
 
 def fail(message: str, log_file: Path | None = None) -> NoReturn:
@@ -339,7 +335,7 @@ def generate(
             progress=lambda message: step(message, message.endswith(" rows")),
         )
     _say(
-        f"wrote {_n(sum(rows.values()), 'row')} in {_n(len(rows), 'file')} to {out} "
+        f"wrote {counted(sum(rows.values()), 'row')} in {counted(len(rows), 'file')} to {out} "
         f"in {time.perf_counter() - started:.1f}s"
     )
 
@@ -349,14 +345,14 @@ def _generate_region(out: Path, day: date, councils: int, scale: str, seed: int)
 
     started = time.perf_counter()
     with (
-        steps(councils, f"generating {_n(councils, 'council')} ({scale})") as step,
+        steps(councils, f"generating {counted(councils, 'council')} ({scale})") as step,
         command_errors(OSError, ValueError),
     ):
         written = generate_region(
             out, councils=councils, as_of=day, scale=scale, seed=seed, progress=lambda m: step(m, True)
         )
     _say(
-        f"wrote {_n(len(written), 'council')} to {out} (one batch folder each, and {MANIFEST}) "
+        f"wrote {counted(len(written), 'council')} to {out} (one batch folder each, and {MANIFEST}) "
         f"in {time.perf_counter() - started:.1f}s"
     )
 
@@ -441,9 +437,9 @@ def print_run_summary(summary) -> None:
         state += ", degraded (below)"
     _say(f"batch {summary.batch_id} ({summary.batch_folder}) as of {summary.as_of}: {state}")
     _say(
-        f"  raw: {_n(load.rows_loaded, 'row')} from "
-        f"{_n(sum(1 for f in load.files if f.file_name and f.status != 'ignored'), 'file')}, "
-        f"{_n(load.rows_rejected, 'row')} rejected"
+        f"  raw: {counted(load.rows_loaded, 'row')} from "
+        f"{counted(sum(1 for f in load.files if f.file_name and f.status != 'ignored'), 'file')}, "
+        f"{counted(load.rows_rejected, 'row')} rejected"
     )
     shapes = [f.export_shape for f in load.files if f.export_shape]
     if shapes:
@@ -451,13 +447,13 @@ def print_run_summary(summary) -> None:
     if load.not_supplied:
         _say(f"  not in this export: {len(load.not_supplied)} optional tables ({', '.join(sorted(load.not_supplied))})")
     _say(
-        f"  staging: {_n(sum(staging.rows.values()), 'row')} in {_n(len(staging.rows), 'table')}; "
+        f"  staging: {counted(sum(staging.rows.values()), 'row')} in {counted(len(staging.rows), 'table')}; "
         f"{staging.sentinels_normalised:,} sentinel values normalised, {staging.values_rejected:,} values "
         f"rejected, {staging.unmapped_codes:,} codes unmapped, {staging.values_derived:,} person ids derived"
     )
     conformed = summary.conformed
     _say(
-        f"  conformed: {_n(sum(conformed.rows.values()), 'row')} in {_n(len(conformed.rows), 'table')} "
+        f"  conformed: {counted(sum(conformed.rows.values()), 'row')} in {counted(len(conformed.rows), 'table')} "
         f"in {conformed.seconds:.1f}s; "
         f"{conformed.excluded_rows:,} staging rows excluded with a reason, {conformed.orphan_rows:,} rows whose child "
         "is not in ssd_person; reconciliation "
@@ -470,8 +466,8 @@ def print_run_summary(summary) -> None:
         _say(f"  involvements that hold a case: {holding}; that do not: {other} (CSC_CASE_HOLDING_ROLES)")
     quality = summary.quality
     _say(
-        f"  data quality: {quality.rules_failed} of {_n(quality.rules_checked, 'rule')} failed, "
-        f"{_n(quality.exceptions, 'record')} to fix (marts: dq_exceptions); pages: {quality.docs_index}"
+        f"  data quality: {quality.rules_failed} of {counted(quality.rules_checked, 'rule')} failed, "
+        f"{counted(quality.exceptions, 'record')} to fix (marts: dq_exceptions); pages: {quality.docs_index}"
     )
     unavailable = {
         ref: why for ref, (status, why) in summary.published.not_published.items() if status == "unavailable"
@@ -556,12 +552,12 @@ def run_region(
         missing = [c for c in councils if not (warehouses / c / "warehouse.duckdb").is_file()]
         if missing:
             fail(
-                f"{warehouses}: no warehouse for {_n(len(missing), 'council')} ({', '.join(missing[:5])}"
+                f"{warehouses}: no warehouse for {counted(len(missing), 'council')} ({', '.join(missing[:5])}"
                 f"{', ...' if len(missing) > 5 else ''}). Check the path, or pass --create-warehouse to start them"
             )
     out.mkdir(parents=True, exist_ok=True)
     log_file = _log_file(out, "run-region")
-    _say(f"loading {_n(len(councils), 'council')} from {landing} on a Dask cluster")
+    _say(f"loading {counted(len(councils), 'council')} from {landing} on a Dask cluster")
     started = time.perf_counter()
     from flows.region import region_run  # before prefect_log: see _nightly
 
@@ -576,7 +572,7 @@ def run_region(
         _say(f"  {run.council_code}: {run.outcome}{when}{took}" + (f": {run.message}" if run.message else ""))
         failed += run.outcome == "failed"
     _say(
-        f"wrote {result.region_file} ({_n(len(result.councils), 'council')}, {failed:,} failed; "
+        f"wrote {result.region_file} ({counted(len(result.councils), 'council')}, {failed:,} failed; "
         f"cluster: {result.cluster}) in {time.perf_counter() - started:.1f}s; log: {log_file}"
     )
     if failed:
@@ -770,7 +766,7 @@ def annex_a(
         )
         written = write_annex_a(lists, out, as_of=day, months=months)
     for number, frame in lists.items():
-        _say(f"list {number}: {_n(frame.height, 'row')}")
+        _say(f"list {number}: {counted(frame.height, 'row')}")
     _say(f"wrote {len(written)} files to {out}: they hold personal data (dates of birth); keep them safe")
 
 
@@ -813,7 +809,7 @@ def export(
     with command_errors(ExportError):
         manifest = export_publication(warehouse, out, fmt, choose_tables(tables), overwrite=overwrite)
     for t in manifest["tables"]:
-        _say(f"{t['file']}: {_n(t['rows'], 'row')}, {_n(t['columns'], 'column')}")
+        _say(f"{t['file']}: {counted(t['rows'], 'row')}, {counted(t['columns'], 'column')}")
     _say(f"wrote {len(manifest['tables'])} tables as of {manifest['as_of']} and {out / 'manifest.json'}")
 
 
